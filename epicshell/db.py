@@ -1,0 +1,114 @@
+"""Open the database from a URL and bring its schema up to date.
+
+SQLite is the embedded default (one person, one machine); PostgreSQL serves many
+staff on many machines. Either way the schema is created and upgraded by the numbered
+migrations in `epicshell/migrations`, recorded in the database itself, so upgrading
+epicshell never needs a manual step.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from .models import database
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_PRAGMAS = (
+    ("journal_mode", "wal"),
+    ("foreign_keys", 1),
+    ("synchronous", "normal"),
+    ("busy_timeout", 5000),
+)
+
+
+class DatabaseUnavailable(Exception):
+    """The URL is malformed or the server cannot be reached (program exit status 2)."""
+
+
+def mask_url(url: str) -> str:
+    """The URL with any password replaced by ***, safe to print or report."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _prepare_sqlite_file(path: str) -> None:
+    """Create the folder 0700 and the file 0600 before SQLite does (it would use the umask)."""
+    if path in ("", ":memory:"):
+        return
+    file = Path(path).expanduser()
+    file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not file.exists():
+        fd = os.open(file, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+
+
+def make_database(url: str):
+    """Build (not connect) the peewee Database for URL; raise DatabaseUnavailable if bad."""
+    from playhouse import db_url
+
+    scheme = urlsplit(url).scheme
+    if scheme not in ("sqlite", "postgres", "postgresql"):
+        raise DatabaseUnavailable(
+            f"unsupported database URL {mask_url(url)!r}: use sqlite:///path.db "
+            "or postgresql://user:pass@host:5432/db"
+        )
+    try:
+        if scheme == "sqlite":
+            path = urlsplit(url).path[1:] if url.startswith("sqlite:///") else ""
+            if not path:
+                raise DatabaseUnavailable(f"no file in {url!r}: write sqlite:///path/to/file.db")
+            _prepare_sqlite_file(path)
+            # IMMEDIATE: a write transaction takes the lock when it begins, so the
+            # read-check-write of a service cannot interleave with another shell's.
+            return db_url.connect(url, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            raise DatabaseUnavailable(
+                "PostgreSQL needs a driver: pip install 'epicshell[postgres]'"
+            ) from None
+        return db_url.connect(url, unquote_password=True, unquote_user=True)
+    except DatabaseUnavailable:
+        raise
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise DatabaseUnavailable(f"bad database URL {mask_url(url)!r}: {exc}") from None
+
+
+def migrate(db) -> list[str]:
+    """Apply every pending migration; returns the names applied."""
+    from playhouse.migrations import Runner
+
+    return Runner(db, str(MIGRATIONS_DIR), table_name="schema_migration").up()
+
+
+def open_database(url: str, *, upgrade: bool = True):
+    """Connect to URL, bind the models to it and upgrade the schema."""
+    db = make_database(url)
+    try:
+        db.connect(reuse_if_open=True)
+    except Exception as exc:  # driver errors differ per backend; all mean "cannot open"
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnavailable(
+            f"cannot open database {mask_url(url)}: {first_line}"
+        ) from None
+    database.initialize(db)
+    if upgrade:
+        migrate(db)
+    return db
+
+
+def close_database() -> None:
+    if database.obj is not None and not database.is_closed():
+        database.close()
+
+
+def database_label(url: str) -> str:
+    """A short name for the toolbar and `status`: the file name or host/dbname."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        return Path(parts.path).name or "sqlite"
+    return f"{parts.hostname or 'localhost'}/{parts.path.lstrip('/')}"

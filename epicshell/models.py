@@ -1,0 +1,143 @@
+"""Peewee models: the tables, their indexes and constraints.
+
+Money is stored as integer cents (peewee's DecimalField is REAL on SQLite) and
+exposed as Decimal through properties. Times are naive UTC. Rows that people edit
+carry a `version` that every update checks and bumps, so two shells cannot silently
+overwrite each other. Emails are stored lower-case, which makes the unique index
+case-insensitive on every database.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from peewee import (
+    AutoField,
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from .validation import cents_to_decimal
+
+database = DatabaseProxy()
+
+
+def utcnow() -> datetime:
+    """Now, as naive UTC: the only form times are stored in."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class User(BaseModel):
+    id = AutoField()
+    email = CharField(max_length=254, unique=True)
+    full_name = CharField(max_length=100)
+    name_key = CharField(max_length=100, index=True)  # lower(full_name), for prefix lookups
+    employee_number = CharField(max_length=20, unique=True)
+    department = CharField(max_length=20, index=True)
+    password_hash = CharField(max_length=100)
+    active = BooleanField(default=True, index=True)
+    failed_logins = IntegerField(default=0)
+    first_failure_at = DateTimeField(null=True)
+    locked_until = DateTimeField(null=True)
+    session_version = IntegerField(default=1)
+    version = IntegerField(default=1)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    @property
+    def short_name(self) -> str:
+        return self.email.split("@", 1)[0]
+
+
+class Client(BaseModel):
+    id = AutoField()
+    full_name = CharField(max_length=100)
+    name_key = CharField(max_length=100, index=True)
+    email = CharField(max_length=254, unique=True)
+    phone = CharField(max_length=30, null=True)
+    company = CharField(max_length=100, null=True, index=True)
+    commercial = ForeignKeyField(User, backref="clients", index=True, on_delete="RESTRICT")
+    version = IntegerField(default=1)
+    created_at = DateTimeField(default=utcnow)  # date of first contact
+    updated_at = DateTimeField(default=utcnow, index=True)
+
+
+class Contract(BaseModel):
+    id = AutoField()
+    client = ForeignKeyField(Client, backref="contracts", index=True, on_delete="RESTRICT")
+    commercial = ForeignKeyField(User, backref="contracts", index=True, on_delete="RESTRICT")
+    total_cents = BigIntegerField()
+    due_cents = BigIntegerField(index=True)
+    status = CharField(max_length=10, default="draft", index=True)
+    signed_at = DateTimeField(null=True)
+    version = IntegerField(default=1)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    @property
+    def total(self):
+        return cents_to_decimal(self.total_cents)
+
+    @property
+    def due(self):
+        return cents_to_decimal(self.due_cents)
+
+
+class Event(BaseModel):
+    id = AutoField()
+    contract = ForeignKeyField(Contract, backref="events", index=True, on_delete="RESTRICT")
+    name = CharField(max_length=100)
+    name_key = CharField(max_length=100, index=True)
+    support = ForeignKeyField(User, backref="events", null=True, index=True, on_delete="RESTRICT")
+    start = DateTimeField(index=True)
+    end = DateTimeField()
+    location = CharField(max_length=200, null=True)
+    attendees = IntegerField(default=0)
+    notes = TextField(null=True)
+    version = IntegerField(default=1)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class Payment(BaseModel):
+    id = AutoField()
+    contract = ForeignKeyField(Contract, backref="payments", index=True, on_delete="CASCADE")
+    amount_cents = BigIntegerField()
+    paid_at = DateTimeField(default=utcnow)
+    recorded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+
+
+class AuditEntry(BaseModel):
+    """One row per changed field (or one row with no field for a bare action).
+
+    The actor's name is copied so the trail survives the actor's deletion.
+    """
+
+    id = AutoField()
+    at = DateTimeField(default=utcnow, index=True)
+    actor = ForeignKeyField(User, null=True, on_delete="SET NULL", index=True)
+    actor_name = CharField(max_length=100, null=True)
+    action = CharField(max_length=40)
+    entity = CharField(max_length=20)
+    entity_id = IntegerField()
+    field = CharField(max_length=40, null=True)
+    old = TextField(null=True)
+    new = TextField(null=True)
+
+    class Meta:
+        indexes = ((("entity", "entity_id"), False),)
+
+
+MODELS = (User, Client, Contract, Event, Payment, AuditEntry)

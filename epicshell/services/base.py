@@ -1,0 +1,178 @@
+"""What every service shares: transactions, audit entries, post-commit notices, paging.
+
+A mutation runs inside `mutation()`: one transaction holding the change and its audit
+entries. Notices for monitoring (user created, contract signed, …) are queued with
+`notify()` and delivered only once that transaction has committed, so nothing ever
+claims an action that was rolled back.
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ConflictError, NotFound, ValidationError
+from ..models import AuditEntry, database, utcnow
+
+_state = threading.local()
+_listeners: list[Callable[[str, dict], None]] = []
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 1000
+
+
+def subscribe(listener: Callable[[str, dict], None]) -> Callable[[], None]:
+    """Register LISTENER(action, data) for committed actions; returns an unsubscribe function."""
+    _listeners.append(listener)
+    return lambda: _listeners.remove(listener) if listener in _listeners else None
+
+
+def notify(action: str, **data: Any) -> None:
+    """Queue a notice; delivered after the surrounding mutation commits (now if none)."""
+    pending = getattr(_state, "pending", None)
+    if pending is None:
+        _deliver([(action, data)])
+    else:
+        pending.append((action, data))
+
+
+def _deliver(notices: Iterable[tuple[str, dict]]) -> None:
+    for action, data in notices:
+        for listener in list(_listeners):
+            try:
+                listener(action, data)
+            except Exception:  # a broken listener must never undo or hide a committed change
+                pass
+
+
+@contextlib.contextmanager
+def mutation():
+    """One transaction for a change and its audit trail; notices are sent after commit."""
+    outer = getattr(_state, "pending", None) is None
+    if outer:
+        _state.pending = []
+    try:
+        with database.atomic():
+            yield
+    except BaseException:
+        if outer:
+            _state.pending = None
+        raise
+    if outer:
+        notices, _state.pending = _state.pending, None
+        _deliver(notices)
+
+
+def _audit_text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if hasattr(value, "isoformat"):
+        return value.isoformat(sep=" ", timespec="minutes")
+    return str(value)
+
+
+def audit(actor, action: str, entity: str, entity_id: int, changes: dict | None = None) -> None:
+    """Write the audit rows of one action: one per changed field, or one bare row."""
+    now = utcnow()
+    base = {
+        "at": now,
+        "actor": actor.id if actor is not None else None,
+        "actor_name": actor.full_name if actor is not None else None,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+    }
+    rows = [
+        {**base, "field": field, "old": _audit_text(old), "new": _audit_text(new)}
+        for field, (old, new) in (changes or {}).items()
+    ] or [{**base, "field": None, "old": None, "new": None}]
+    AuditEntry.insert_many(rows).execute()
+
+
+def get_or_404(model, ident, entity: str | None = None, *, lock: bool = False):
+    """Load one row by id; with `lock`, hold it (FOR UPDATE on PostgreSQL) until commit."""
+    name = entity or model.__name__.lower()
+    try:
+        ident = int(ident)
+    except (TypeError, ValueError):
+        raise ValidationError("id", f"{ident!r} is not a record id (a whole number)") from None
+    query = model.select().where(model.id == ident)
+    if lock and getattr(database.obj, "for_update", False):
+        query = query.for_update()
+    row = query.first()
+    if row is None:
+        raise NotFound(name, ident)
+    return row
+
+
+def diff(row, values: dict) -> dict:
+    """The {field: (old, new)} of VALUES that really differ from ROW."""
+    return {
+        field: (getattr(row, field), new)
+        for field, new in values.items()
+        if getattr(row, field) != new
+    }
+
+
+def versioned_update(row, values: dict, entity: str, expected_version: int | None = None) -> None:
+    """UPDATE … WHERE id = ? AND version = ?: a stale version raises ConflictError.
+
+    EXPECTED_VERSION is the version the user saw when they loaded the record (a wizard
+    may stay open for minutes); without it, the version read in this transaction.
+    """
+    model = type(row)
+    version = row.version if expected_version is None else expected_version
+    payload = dict(values)
+    payload["version"] = model.version + 1
+    if hasattr(model, "updated_at"):
+        payload["updated_at"] = utcnow()
+    updated = (
+        model.update(payload)
+        .where((model.id == row.id) & (model.version == version))
+        .execute()
+    )
+    if updated != 1:
+        raise ConflictError(entity, row.id)
+    for field, value in values.items():
+        setattr(row, field, value)
+    row.version = version + 1
+
+
+@dataclass
+class Page:
+    """One page of a list: the rows and what the table footer needs."""
+
+    rows: list
+    total: int
+    page: int
+    limit: int
+
+    @property
+    def first(self) -> int:
+        return 0 if not self.rows else (self.page - 1) * self.limit + 1
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+
+def paginate(query, page: int = 1, limit: int = DEFAULT_LIMIT) -> Page:
+    page = int(page or 1)
+    limit = int(limit or DEFAULT_LIMIT)
+    if page < 1:
+        raise ValidationError("page", "must be 1 or more")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationError("limit", f"must be between 1 and {MAX_LIMIT}")
+    total = query.order_by().count()
+    rows = list(query.paginate(page, limit))
+    return Page(rows=rows, total=total, page=page, limit=limit)
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching TEXT anywhere, with LIKE's wildcards taken literally."""
+    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

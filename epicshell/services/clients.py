@@ -1,0 +1,145 @@
+"""Clients: everybody reads them; commercials create (for themselves) and update their own."""
+from __future__ import annotations
+
+from ..errors import ValidationError
+from ..models import Client, Contract, User
+from ..validation import parse_email, parse_id, parse_name, parse_phone, parse_text
+from .base import audit, diff, get_or_404, notify, paginate, versioned_update
+from .policy import COMMERCIAL, MANAGEMENT, requires
+
+SORTS = {
+    "id": Client.id,
+    "name": Client.name_key,
+    "full_name": Client.name_key,
+    "company": Client.company,
+    "created": Client.id,
+    "created_at": Client.id,
+    "updated": Client.updated_at,
+    "updated_at": Client.updated_at,
+}
+
+
+def _with_commercial():
+    return Client.select(Client, User).join(User, on=(Client.commercial == User.id))
+
+
+def _sort_order(sort: str | None):
+    if not sort:
+        return [Client.id]
+    descending = sort.startswith("-")
+    key = sort.lstrip("-").replace("-", "_")
+    if key not in SORTS:
+        raise ValidationError("sort", f"{sort!r} is not one of {', '.join(sorted(set(SORTS)))} "
+                              "(prefix with - for descending)")
+    column = SORTS[key]
+    return [column.desc(), Client.id.desc()] if descending else [column, Client.id]
+
+
+@requires("client.read", write=False)
+def list_clients(actor, *, mine=False, commercial=None, search=None, sort=None, page=1, limit=50):
+    query = _with_commercial()
+    if mine:
+        query = query.where(Client.commercial == actor.id)
+    if commercial is not None:
+        query = query.where(Client.commercial == parse_id(commercial, "commercial"))
+    if search and search.strip():
+        text = search.strip().lower()
+        query = query.where(Client.name_key.contains(text) | Client.email.contains(text)
+                            | Client.company.contains(search.strip()))
+    return paginate(query.order_by(*_sort_order(sort)), page, limit)
+
+
+@requires("client.read", write=False)
+def get_client(actor, client_id):
+    client = _with_commercial().where(Client.id == parse_id(client_id)).first()
+    if client is None:
+        from ..errors import NotFound
+
+        raise NotFound("client", client_id)
+    return client
+
+
+def _commercial(user_id, field="commercial") -> User:
+    user = get_or_404(User, user_id, "user", lock=True)
+    if user.department != COMMERCIAL:
+        raise ValidationError(field, f"user {user.id} is not in the commercial department")
+    if not user.active:
+        raise ValidationError(field, f"user {user.id} is deactivated")
+    return user
+
+
+def _email_free(email: str, exclude_id: int | None = None) -> None:
+    query = Client.select(Client.id).where(Client.email == email)
+    if exclude_id is not None:
+        query = query.where(Client.id != exclude_id)
+    if query.exists():
+        raise ValidationError("email", f"{email!r} is already used by another client")
+
+
+@requires("client.create")
+def create_client(actor, *, full_name, email, phone=None, company=None, commercial=None):
+    """Create a client; a commercial's clients are their own, management names the commercial."""
+    full_name = parse_name(full_name)
+    email = parse_email(email)
+    phone = parse_phone(phone)
+    company = parse_text("company", company, required=False)
+    if actor.department == MANAGEMENT:
+        if commercial is None:
+            raise ValidationError("commercial", "is required: the id of a commercial user")
+        owner = _commercial(commercial)
+    else:
+        if commercial is not None and parse_id(commercial, "commercial") != actor.id:
+            raise ValidationError("commercial", "a commercial's new clients are always their own")
+        owner = actor
+    _email_free(email)
+    client = Client.create(full_name=full_name, name_key=full_name.lower(), email=email,
+                           phone=phone, company=company, commercial=owner.id)
+    audit(actor, "create", "client", client.id, {
+        "full_name": (None, full_name), "email": (None, email), "phone": (None, phone),
+        "company": (None, company), "commercial": (None, owner.full_name)})
+    client.commercial = owner
+    return client
+
+
+@requires("client.update", Client)
+def update_client(actor, client, *, full_name=None, email=None, phone=None, company=None,
+                  expected_version=None):
+    values = {}
+    if full_name is not None:
+        values["full_name"] = parse_name(full_name)
+    if email is not None:
+        values["email"] = parse_email(email)
+        _email_free(values["email"], client.id)
+    if phone is not None:
+        values["phone"] = parse_phone(phone)
+    if company is not None:
+        values["company"] = parse_text("company", company, required=False)
+    changes = diff(client, values)
+    if changes:
+        update = {k: new for k, (_old, new) in changes.items()}
+        if "full_name" in update:
+            update["name_key"] = update["full_name"].lower()
+        versioned_update(client, update, "client", expected_version)
+        audit(actor, "update", "client", client.id, changes)
+    return client
+
+
+@requires("client.assign", Client)
+def assign_client(actor, client, commercial_id):
+    """Give CLIENT (and its contracts, whose commercial is the client's) to another commercial."""
+    owner = _commercial(commercial_id, "commercial_id")
+    if owner.id == client.commercial_id:
+        return client
+    previous = client.commercial
+    versioned_update(client, {"commercial": owner.id}, "client")
+    audit(actor, "assign", "client", client.id, {"commercial": (previous.full_name, owner.full_name)})
+    contract_ids = [c.id for c in Contract.select(Contract.id).where(Contract.client == client.id)]
+    if contract_ids:
+        Contract.update({Contract.commercial: owner.id, Contract.version: Contract.version + 1}).where(
+            Contract.id.in_(contract_ids)).execute()
+        for ident in contract_ids:
+            audit(actor, "assign", "contract", ident,
+                  {"commercial": (previous.full_name, owner.full_name)})
+    notify("client.assigned", client_id=client.id, commercial_id=owner.id, actor_id=actor.id)
+    client.commercial = owner
+    return client

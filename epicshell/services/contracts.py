@@ -1,0 +1,149 @@
+"""Contracts: draft → signed or cancelled; a total, an amount still due, payments.
+
+`status` is the one field saying whether a contract is signed (no separate flag to
+drift from it). Payments are applied with a conditional UPDATE (`due >= amount`), so
+two staff recording payments at once can never take the amount due below zero.
+"""
+from __future__ import annotations
+
+from ..errors import EpicError, NotFound, ValidationError
+from ..models import Client, Contract, Payment, User, utcnow
+from ..validation import CONTRACT_STATUSES, format_cents, parse_amount, parse_id
+from .base import audit, notify, paginate, versioned_update
+from .policy import requires
+
+ClientUser = User.alias("commercial_user")
+
+
+def _with_names():
+    return (Contract.select(Contract, Client, ClientUser)
+            .join(Client, on=(Contract.client == Client.id))
+            .switch(Contract)
+            .join(ClientUser, on=(Contract.commercial == ClientUser.id)))
+
+
+@requires("contract.read", write=False)
+def list_contracts(actor, *, mine=False, unsigned=False, unpaid=False, status=None, client=None,
+                   page=1, limit=50):
+    query = _with_names()
+    if mine:
+        query = query.where(Contract.commercial == actor.id)
+    if unsigned:
+        query = query.where(Contract.status == "draft")
+    if unpaid:
+        query = query.where(Contract.due_cents > 0, Contract.status != "cancelled")
+    if status:
+        if status not in CONTRACT_STATUSES:
+            raise ValidationError("status", f"{status!r} is not one of {', '.join(CONTRACT_STATUSES)}")
+        query = query.where(Contract.status == status)
+    if client is not None:
+        query = query.where(Contract.client == parse_id(client, "client"))
+    return paginate(query.order_by(Contract.id), page, limit)
+
+
+@requires("contract.read", write=False)
+def get_contract(actor, contract_id):
+    contract = _with_names().where(Contract.id == parse_id(contract_id)).first()
+    if contract is None:
+        raise NotFound("contract", contract_id)
+    return contract
+
+
+def _check_amounts(total_cents: int, due_cents: int) -> None:
+    if due_cents > total_cents:
+        raise ValidationError("due", f"{format_cents(due_cents)} is more than the total "
+                              f"{format_cents(total_cents)}")
+
+
+def _refuse_if_cancelled(contract: Contract) -> None:
+    if contract.status == "cancelled":
+        raise EpicError(f"contract {contract.id} is cancelled and accepts no change")
+
+
+@requires("contract.create", Client)
+def create_contract(actor, client, *, total, due=None):
+    """A new draft for CLIENT; its commercial is the client's; due defaults to the total."""
+    total_cents = parse_amount(total, "total")
+    due_cents = total_cents if due is None or due == "" else parse_amount(due, "due")
+    _check_amounts(total_cents, due_cents)
+    contract = Contract.create(client=client.id, commercial=client.commercial_id,
+                               total_cents=total_cents, due_cents=due_cents, status="draft")
+    audit(actor, "create", "contract", contract.id, {
+        "client": (None, client.full_name), "total": (None, format_cents(total_cents)),
+        "due": (None, format_cents(due_cents)), "status": (None, "draft")})
+    notify("contract.created", contract_id=contract.id, client_id=client.id, actor_id=actor.id)
+    return contract
+
+
+@requires("contract.update", Contract)
+def update_contract(actor, contract, *, total=None, due=None, expected_version=None):
+    _refuse_if_cancelled(contract)
+    total_cents = contract.total_cents if total in (None, "") else parse_amount(total, "total")
+    due_cents = contract.due_cents if due in (None, "") else parse_amount(due, "due")
+    if total_cents != contract.total_cents and contract.status == "signed":
+        raise ValidationError("total", f"contract {contract.id} is signed; its total cannot change")
+    _check_amounts(total_cents, due_cents)
+    changes = {}
+    if total_cents != contract.total_cents:
+        changes["total"] = (format_cents(contract.total_cents), format_cents(total_cents))
+    if due_cents != contract.due_cents:
+        changes["due"] = (format_cents(contract.due_cents), format_cents(due_cents))
+    if changes:
+        versioned_update(contract, {"total_cents": total_cents, "due_cents": due_cents},
+                         "contract", expected_version)
+        audit(actor, "update", "contract", contract.id, changes)
+    return contract
+
+
+@requires("contract.sign", Contract)
+def sign_contract(actor, contract):
+    if contract.status != "draft":
+        raise EpicError(f"contract {contract.id} is {contract.status}; only a draft can be signed")
+    now = utcnow()
+    versioned_update(contract, {"status": "signed", "signed_at": now}, "contract")
+    audit(actor, "sign", "contract", contract.id, {"status": ("draft", "signed"),
+                                                    "signed_at": (None, now)})
+    notify("contract.signed", contract_id=contract.id, client_id=contract.client_id,
+           actor_id=actor.id)
+    return contract
+
+
+@requires("contract.pay", Contract)
+def pay_contract(actor, contract, amount):
+    """Record a payment: 0 < amount <= due; the amount due goes down by exactly that."""
+    _refuse_if_cancelled(contract)
+    cents = parse_amount(amount, "amount")
+    if cents <= 0:
+        raise ValidationError("amount", "a payment must be more than 0")
+    if cents > contract.due_cents:
+        raise ValidationError("amount", f"{format_cents(cents)} is more than the amount due "
+                              f"{format_cents(contract.due_cents)}")
+    updated = (Contract.update({Contract.due_cents: Contract.due_cents - cents,
+                                Contract.version: Contract.version + 1,
+                                Contract.updated_at: utcnow()})
+               .where((Contract.id == contract.id) & (Contract.due_cents >= cents))
+               .execute())
+    if updated != 1:
+        raise ValidationError("amount", "is more than the amount due (a payment was just recorded)")
+    Payment.create(contract=contract.id, amount_cents=cents, recorded_by=actor.id)
+    old_due = contract.due_cents
+    contract.due_cents = old_due - cents
+    contract.version += 1
+    audit(actor, "pay", "contract", contract.id, {
+        "due": (format_cents(old_due), format_cents(contract.due_cents)),
+        "payment": (None, format_cents(cents))})
+    return contract
+
+
+@requires("contract.cancel", Contract)
+def cancel_contract(actor, contract):
+    _refuse_if_cancelled(contract)
+    old = contract.status
+    versioned_update(contract, {"status": "cancelled"}, "contract")
+    audit(actor, "cancel", "contract", contract.id, {"status": (old, "cancelled")})
+    notify("contract.cancelled", contract_id=contract.id, actor_id=actor.id)
+    return contract
+
+
+def payments_of(contract_id: int) -> list[Payment]:
+    return list(Payment.select().where(Payment.contract == contract_id).order_by(Payment.id))

@@ -1,0 +1,127 @@
+"""Events: created on signed contracts, staffed by a support contact."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from peewee import JOIN
+
+from ..errors import EpicError, NotFound, ValidationError
+from ..models import Client, Contract, Event, User, utcnow
+from ..validation import parse_attendees, parse_datetime, parse_id, parse_name, parse_text
+from .base import audit, get_or_404, notify, paginate, versioned_update
+from .policy import SUPPORT, requires
+
+SupportUser = User.alias("support_user")
+
+
+def _with_names():
+    return (Event.select(Event, Contract, Client, SupportUser)
+            .join(Contract, on=(Event.contract == Contract.id))
+            .join(Client, on=(Contract.client == Client.id))
+            .switch(Event)
+            .join(SupportUser, join_type=JOIN.LEFT_OUTER, on=(Event.support == SupportUser.id)))
+
+
+@requires("event.read", write=False)
+def list_events(actor, *, mine=False, unassigned=False, upcoming=False, days=None, support=None,
+                contract=None, search=None, page=1, limit=50):
+    query = _with_names()
+    if mine:
+        query = query.where((Event.support == actor.id) | (Contract.commercial == actor.id))
+    if unassigned:
+        query = query.where(Event.support.is_null())
+    if upcoming or days is not None:
+        span = 30 if days is None else int(days)
+        if span < 0:
+            raise ValidationError("days", "must be 0 or more")
+        now = utcnow()
+        query = query.where(Event.start >= now, Event.start <= now + timedelta(days=span))
+    if support is not None:
+        query = query.where(Event.support == parse_id(support, "support"))
+    if contract is not None:
+        query = query.where(Event.contract == parse_id(contract, "contract"))
+    if search and search.strip():
+        text = search.strip().lower()
+        query = query.where(Event.name_key.contains(text) | Event.location.contains(search.strip())
+                            | Client.name_key.contains(text))
+    return paginate(query.order_by(Event.start, Event.id), page, limit)
+
+
+@requires("event.read", write=False)
+def get_event(actor, event_id):
+    event = _with_names().where(Event.id == parse_id(event_id)).first()
+    if event is None:
+        raise NotFound("event", event_id)
+    return event
+
+
+def _clean_fields(values: dict) -> dict:
+    clean = {}
+    if values.get("name") is not None:
+        clean["name"] = parse_name(values["name"], "name")
+    if values.get("start") is not None:
+        clean["start"] = parse_datetime(values["start"], "start")
+    if values.get("end") is not None:
+        clean["end"] = parse_datetime(values["end"], "end")
+    if values.get("location") is not None:
+        clean["location"] = parse_text("location", values["location"], max_length=200,
+                                       required=False)
+    if values.get("attendees") is not None:
+        clean["attendees"] = parse_attendees(values["attendees"])
+    if values.get("notes") is not None:
+        clean["notes"] = parse_text("notes", values["notes"], max_length=5000, required=False)
+    return clean
+
+
+def _check_span(start, end) -> None:
+    if end <= start:
+        raise ValidationError("end", "must be after the start")
+
+
+@requires("event.create", Contract)
+def create_event(actor, contract, *, name, start, end, location=None, attendees=None, notes=None):
+    if contract.status != "signed":
+        raise EpicError(f"contract {contract.id} is {contract.status}; events need a signed contract")
+    fields = _clean_fields({"name": name, "start": start, "end": end, "location": location,
+                            "attendees": attendees if attendees is not None else 0, "notes": notes})
+    for required in ("name", "start", "end"):
+        if required not in fields:
+            raise ValidationError(required, "is required")
+    _check_span(fields["start"], fields["end"])
+    event = Event.create(contract=contract.id, name_key=fields["name"].lower(), **fields)
+    audit(actor, "create", "event", event.id, {k: (None, v) for k, v in fields.items()})
+    notify("event.created", event_id=event.id, contract_id=contract.id, actor_id=actor.id)
+    return event
+
+
+@requires("event.update", Event)
+def update_event(actor, event, *, expected_version=None, **values):
+    unknown = set(values) - {"name", "start", "end", "location", "attendees", "notes"}
+    if unknown:
+        raise ValidationError(sorted(unknown)[0], "cannot be changed here")
+    clean = _clean_fields(values)
+    _check_span(clean.get("start", event.start), clean.get("end", event.end))
+    changes = {k: (getattr(event, k), v) for k, v in clean.items() if getattr(event, k) != v}
+    if changes:
+        update = {k: new for k, (_old, new) in changes.items()}
+        if "name" in update:
+            update["name_key"] = update["name"].lower()
+        versioned_update(event, update, "event", expected_version)
+        audit(actor, "update", "event", event.id, changes)
+    return event
+
+
+@requires("event.assign", Event)
+def assign_event(actor, event, support_id):
+    support = get_or_404(User, support_id, "user", lock=True)
+    if support.department != SUPPORT:
+        raise ValidationError("support_id", f"user {support.id} is not in the support department")
+    if not support.active:
+        raise ValidationError("support_id", f"user {support.id} is deactivated")
+    if event.support_id == support.id:
+        return event
+    previous = event.support.full_name if event.support_id else None
+    versioned_update(event, {"support": support.id}, "event")
+    audit(actor, "assign", "event", event.id, {"support": (previous, support.full_name)})
+    notify("event.assigned", event_id=event.id, support_id=support.id, actor_id=actor.id)
+    return event

@@ -1,0 +1,40 @@
+"""Reading the audit trail: one record's history, or the latest changes system-wide."""
+from __future__ import annotations
+
+from ..errors import ValidationError
+from ..models import AuditEntry
+from ..validation import parse_datetime, parse_id
+from .base import paginate
+from .policy import requires
+
+ENTITIES = ("user", "client", "contract", "event")
+
+
+def _entity(value: str, field: str = "entity") -> str:
+    name = (value or "").strip().lower()
+    if name not in ENTITIES:
+        raise ValidationError(field, f"{value!r} is not one of {', '.join(ENTITIES)}")
+    return name
+
+
+@requires("history.read", write=False)
+def record_history(actor, entity, entity_id, *, page=1, limit=50):
+    """Every change of one record, oldest first (it reads as the record's story)."""
+    query = (AuditEntry.select()
+             .where((AuditEntry.entity == _entity(entity))
+                    & (AuditEntry.entity_id == parse_id(entity_id)))
+             .order_by(AuditEntry.at, AuditEntry.id))
+    return paginate(query, page, limit)
+
+
+@requires("audit.read", write=False)
+def audit_log(actor, *, user=None, entity=None, since=None, page=1, limit=50):
+    """The latest changes across the system, newest first."""
+    query = AuditEntry.select()
+    if user is not None:
+        query = query.where(AuditEntry.actor == parse_id(user, "user"))
+    if entity:
+        query = query.where(AuditEntry.entity == _entity(entity))
+    if since:
+        query = query.where(AuditEntry.at >= parse_datetime(since, "since"))
+    return paginate(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()), page, limit)

@@ -1,0 +1,209 @@
+"""Staff accounts: management creates, updates, (de)activates, deletes and resets them.
+
+Anything that should end a user's other sessions (deactivation, password change or
+reset, department change) bumps `session_version`; every shell re-checks it before
+each command.
+"""
+from __future__ import annotations
+
+from ..errors import EpicError, PermissionDenied, ValidationError
+from ..models import Client, Contract, Event, Payment, User
+from ..security import hash_password, verify_password
+from ..validation import (
+    check_password,
+    parse_department,
+    parse_email,
+    parse_employee_number,
+    parse_name,
+)
+from .base import audit, diff, get_or_404, notify, paginate, versioned_update
+from .policy import requires
+
+
+def _unique(field: str, value: str, exclude_id: int | None = None) -> None:
+    column = getattr(User, field)
+    query = User.select(User.id).where(column == value)
+    if exclude_id is not None:
+        query = query.where(User.id != exclude_id)
+    if query.exists():
+        raise ValidationError(field, f"{value!r} is already used by another user")
+
+
+@requires("user.list", write=False)
+def list_users(actor, *, department=None, search=None, inactive=False, page=1, limit=50):
+    query = User.select()
+    if department:
+        query = query.where(User.department == parse_department(department))
+    if inactive:
+        query = query.where(User.active == False)
+    if search:
+        text = search.strip().lower()
+        query = query.where(User.name_key.contains(text) | User.email.contains(text)
+                            | (User.employee_number == search.strip()))
+    return paginate(query.order_by(User.id), page, limit)
+
+
+@requires("user.view", User, write=False)
+def get_user(actor, user):
+    return user
+
+
+@requires("user.create")
+def create_user(actor, *, email, full_name, department, employee_number, password):
+    email = parse_email(email)
+    full_name = parse_name(full_name)
+    department = parse_department(department)
+    employee_number = parse_employee_number(employee_number)
+    check_password(password, email)
+    _unique("email", email)
+    _unique("employee_number", employee_number)
+    user = User.create(email=email, full_name=full_name, name_key=full_name.lower(),
+                       department=department, employee_number=employee_number,
+                       password_hash=hash_password(password))
+    audit(actor, "create", "user", user.id, {
+        "email": (None, email), "full_name": (None, full_name),
+        "department": (None, department), "employee_number": (None, employee_number)})
+    notify("user.created", user_id=user.id, department=department, actor_id=actor.id)
+    return user
+
+
+@requires("user.update", User)
+def update_user(actor, user, *, email=None, full_name=None, department=None,
+                employee_number=None, expected_version=None):
+    values = {}
+    if email is not None:
+        values["email"] = parse_email(email)
+        _unique("email", values["email"], user.id)
+    if full_name is not None:
+        values["full_name"] = parse_name(full_name)
+    if department is not None:
+        values["department"] = parse_department(department)
+        if values["department"] != user.department:
+            _refuse_if_owning(user, "change the department of")
+            if user.id == actor.id:
+                raise PermissionDenied("you cannot change your own department")
+    if employee_number is not None:
+        values["employee_number"] = parse_employee_number(employee_number)
+        _unique("employee_number", values["employee_number"], user.id)
+    changes = diff(user, values)
+    if not changes:
+        return user
+    update = {k: new for k, (_old, new) in changes.items()}
+    if "full_name" in update:
+        update["name_key"] = update["full_name"].lower()
+    if "department" in changes:
+        update["session_version"] = user.session_version + 1
+    versioned_update(user, update, "user", expected_version)
+    audit(actor, "update", "user", user.id, changes)
+    notify("user.updated", user_id=user.id, actor_id=actor.id, fields=sorted(changes))
+    if "department" in changes:
+        notify("user.department_changed", user_id=user.id, actor_id=actor.id,
+               department=changes["department"][1])
+    return user
+
+
+def _owned_counts(user: User) -> dict:
+    return {
+        "clients": Client.select().where(Client.commercial == user.id).count(),
+        "contracts": Contract.select().where(Contract.commercial == user.id).count(),
+        "events": Event.select().where(Event.support == user.id).count(),
+    }
+
+
+def _refuse_if_owning(user: User, what: str) -> None:
+    owned = {k: v for k, v in _owned_counts(user).items() if v}
+    if owned:
+        listing = ", ".join(f"{n} {k}" for k, n in owned.items())
+        raise EpicError(f"cannot {what} user {user.id}: they still own {listing}; "
+                        "reassign them first")
+
+
+def _set_active(actor, user, active: bool):
+    if user.id == actor.id:
+        raise PermissionDenied(f"you cannot {'activate' if active else 'deactivate'} yourself")
+    if bool(user.active) == active:
+        return user
+    action = "activate" if active else "deactivate"
+    versioned_update(user, {"active": active, "session_version": user.session_version + 1}, "user")
+    audit(actor, action, "user", user.id, {"active": (not active, active)})
+    notify(f"user.{action}d", user_id=user.id, actor_id=actor.id)
+    return user
+
+
+@requires("user.deactivate", User)
+def deactivate_user(actor, user):
+    return _set_active(actor, user, False)
+
+
+@requires("user.activate", User)
+def activate_user(actor, user):
+    return _set_active(actor, user, True)
+
+
+@requires("user.delete", User)
+def delete_user(actor, user, *, reassign_to=None):
+    """Delete USER; what they own moves to REASSIGN_TO (same department, active) first."""
+    if user.id == actor.id:
+        raise PermissionDenied("you cannot delete yourself")
+    owned = _owned_counts(user)
+    if any(owned.values()):
+        if reassign_to is None:
+            _refuse_if_owning(user, "delete")
+        heir = get_or_404(User, reassign_to, "user", lock=True)
+        if heir.id == user.id:
+            raise ValidationError("reassign_to", "must be another user")
+        if not heir.active:
+            raise ValidationError("reassign_to", f"user {heir.id} is deactivated")
+        if heir.department != user.department:
+            raise ValidationError("reassign_to", f"user {heir.id} is in {heir.department}, "
+                                  f"not {user.department}")
+        _reassign_everything(actor, user, heir)
+    Payment.update(recorded_by=None).where(Payment.recorded_by == user.id).execute()
+    audit(actor, "delete", "user", user.id, {"email": (user.email, None),
+                                              "full_name": (user.full_name, None)})
+    User.delete().where(User.id == user.id).execute()
+    notify("user.deleted", user_id=user.id, actor_id=actor.id, reassigned_to=reassign_to)
+    return user
+
+
+def _reassign_everything(actor, user: User, heir: User) -> None:
+    for model, column, entity in ((Client, Client.commercial, "client"),
+                                  (Contract, Contract.commercial, "contract"),
+                                  (Event, Event.support, "event")):
+        ids = [row.id for row in model.select(model.id).where(column == user.id)]
+        if not ids:
+            continue
+        field = column.name
+        model.update({column: heir.id, model.version: model.version + 1}).where(
+            model.id.in_(ids)).execute()
+        for ident in ids:
+            audit(actor, "reassign", entity, ident, {field: (user.full_name, heir.full_name)})
+
+
+@requires("user.password")
+def change_own_password(actor, *, current, new):
+    """Change the actor's own password; ends the actor's other sessions."""
+    user = get_or_404(User, actor.id, "user", lock=True)
+    if not verify_password(current or "", user.password_hash):
+        raise ValidationError("current_password", "is wrong")
+    check_password(new, user.email)
+    if verify_password(new, user.password_hash):
+        raise ValidationError("password", "must differ from the current one")
+    _store_password(actor, user, new, "password_change")
+    return user
+
+
+@requires("user.reset_password", User)
+def reset_password(actor, user, *, new):
+    check_password(new, user.email)
+    _store_password(actor, user, new, "password_reset")
+    return user
+
+
+def _store_password(actor, user: User, new: str, action: str) -> None:
+    """Store a new hash and end the user's sessions; the audit says it happened, not what."""
+    versioned_update(user, {"password_hash": hash_password(new), "failed_logins": 0,
+                            "first_failure_at": None, "locked_until": None,
+                            "session_version": user.session_version + 1}, "user")
+    audit(actor, action, "user", user.id, {"password": ("(hidden)", "(changed)")})
+    notify(f"user.{action}", user_id=user.id, actor_id=actor.id)
