@@ -80,3 +80,72 @@ def staff(db):
         "support": make("sue@epic.test", "Sue Port", "support", "S001"),
         "support2": make("sam@epic.test", "Sam Help", "support", "S002"),
     }
+
+
+# --- Helpers for the service-level suite: build records through the real services. ---
+
+
+class Factory:
+    """Clients, contracts and events made through the services (so audited and checked).
+
+    "commercial"/"support" name a member of `staff`; each record gets unique values.
+    """
+
+    def __init__(self, staff):
+        self.staff = staff
+        self.boss = staff["management"]
+        self._serial = 0
+
+    def _next(self) -> int:
+        self._serial += 1
+        return self._serial
+
+    def client(self, owner: str = "commercial", **fields):
+        from epicshell.services import clients
+
+        n = self._next()
+        values = {"full_name": f"Client {n}", "email": f"client{n}@example.com",
+                  "phone": "+33 6 12 34 56 78", "company": f"Company {n}"}
+        values.update(fields)
+        return clients.create_client(self.staff[owner], **values)
+
+    def contract(self, client=None, *, total="1000.00", due=None, signed=False):
+        from epicshell.services import contracts
+
+        client = client or self.client()
+        contract = contracts.create_contract(self.boss, client.id, total=total, due=due)
+        if signed:
+            contract = contracts.sign_contract(self.boss, contract.id)
+        return contract
+
+    def event(self, contract=None, *, support: str | None = "support", **fields):
+        from epicshell.services import events
+
+        contract = contract or self.contract(signed=True)
+        n = self._next()
+        values = {"name": f"Event {n}", "start": "2030-06-01 10:00", "end": "2030-06-01 18:00",
+                  "location": "Paris", "attendees": 50, "notes": "none"}
+        values.update(fields)
+        event = events.create_event(self.boss, contract.id, **values)
+        if support is not None:
+            event = events.assign_event(self.boss, event.id, self.staff[support].id)
+        return event
+
+
+@pytest.fixture
+def make(staff):
+    """A Factory over the `staff` accounts."""
+    return Factory(staff)
+
+
+def snapshot_rows() -> dict:
+    """Every row of every table, to assert that a refused call changed nothing."""
+    from epicshell.models import MODELS
+
+    return {model.__name__: list(model.select().order_by(model.id).tuples()) for model in MODELS}
+
+
+@pytest.fixture
+def db_snapshot(db):
+    """A function returning every row of every table (see snapshot_rows)."""
+    return snapshot_rows

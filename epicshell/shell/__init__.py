@@ -1,0 +1,1 @@
+"""The shell: one long-running prompt, plus the same commands for scripts and transcripts."""

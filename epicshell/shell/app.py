@@ -1,0 +1,205 @@
+"""The running program: its I/O environment, its session, and the dispatch of one line.
+
+`App.execute(line)` is the single path every mode takes (interactive prompt, `-c`,
+scripts, transcripts): split the line, find the command, parse its options, check
+the session, run the handler, render the result, and turn every failure into one line.
+"""
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+import uuid
+from dataclasses import dataclass, field
+from typing import Callable, TextIO
+
+from ..errors import EpicError, NotLoggedIn, SessionEnded, UsageError
+from ..services.session import Session
+from .registry import HelpRequested, resolve
+from .render import Result, page_output, render
+
+RED, YELLOW, RESET = "\x1b[31m", "\x1b[33m", "\x1b[0m"
+
+
+@dataclass
+class Environment:
+    """Program-wide I/O, passed down instead of touching sys.* everywhere (tests replace it)."""
+
+    stdin: TextIO = field(default_factory=lambda: sys.stdin)
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    interactive: bool = False  # a person at a terminal: wizards, prompts, pager
+    color: bool = False
+
+    @classmethod
+    def detect(cls, no_color: bool = False) -> Environment:
+        """Look at the real terminal once: isatty() on stdin and stdout, NO_COLOR, --no-color."""
+        interactive = sys.stdin.isatty() and sys.stdout.isatty()
+        color = sys.stdout.isatty() and not no_color and "NO_COLOR" not in os.environ
+        return cls(interactive=interactive, color=color)
+
+
+class Context:
+    """What a command handler gets: the app, the current user and its parsed options."""
+
+    def __init__(self, app: App, actor, args):
+        self.app = app
+        self.actor = actor
+        self.args = args
+
+    @property
+    def interactive(self) -> bool:
+        return self.app.env.interactive
+
+    def fill(self, fields, given: dict, *, defaults: dict | None = None, title: str = "",
+             always_ask: bool = False) -> dict:
+        """Complete GIVEN with the fields still missing: a wizard on a terminal, else an error.
+
+        Without a terminal a missing required field is an error naming every missing flag.
+        With one, a wizard asks what is missing (every field when ALWAYS_ASK, e.g. an update
+        given no option), showing DEFAULTS as the current values.
+        """
+        missing = [f for f in fields if given.get(f.name) is None]
+        required_missing = [f for f in missing if f.required]
+        if not self.interactive:
+            if required_missing:
+                flags = ", ".join(f.flag for f in required_missing)
+                raise UsageError(f"missing required option{'s' if len(required_missing) > 1 else ''}: "
+                                 f"{flags}")
+            return dict(given)
+        to_ask = missing if (required_missing or always_ask) else []
+        if not to_ask:
+            return dict(given)
+        from .wizards import run_wizard
+
+        return run_wizard(self.app, title, fields, to_ask, given, defaults or {})
+
+    def confirm(self, question: str, yes: bool) -> None:
+        """Ask before a destructive action; `--yes` skips it and is required without a terminal."""
+        if yes:
+            return
+        if not self.interactive:
+            raise UsageError("this command needs --yes when not run from a terminal")
+        from .wizards import ask_confirm
+
+        if not ask_confirm(question):
+            raise EpicError("cancelled: nothing changed")
+
+    def secret(self, question: str, *, env_var: str | None = None, confirm: bool = False) -> str:
+        """A password: from the variable ENV_VAR in scripts, from a hidden prompt on a terminal."""
+        if env_var or not self.interactive:
+            name = env_var or "EPICSHELL_PASSWORD"
+            value = os.environ.get(name)
+            if not value:
+                raise UsageError(f"environment variable {name} is not set (passwords are read "
+                                 "from the environment when not typed at a terminal)")
+            return value
+        from .wizards import ask_secret
+
+        return ask_secret(question, confirm=confirm)
+
+
+class App:
+    def __init__(self, settings, env: Environment, *, output_format: str = "table",
+                 demo: bool = False):
+        self.settings = settings
+        self.env = env
+        self.output_format = output_format
+        self.demo = demo
+        self.session = Session(settings.secret_key, settings.session_lifetime, settings.session_idle)
+        # Called with (exception, error_id) for every unexpected error; monitoring adds Sentry.
+        self.error_hooks: list[Callable[[BaseException, str], None]] = []
+        # Called with (actor) before each command runs; monitoring sets its user context.
+        self.actor_hooks: list[Callable] = []
+        self.running = True
+
+    # -- output -----------------------------------------------------------------------------
+
+    def print(self, text: str = "") -> None:
+        print(text, file=self.env.stdout, flush=True)
+
+    def error(self, message: str, location: str | None = None) -> None:
+        prefix = f"{location}: " if location else ""
+        text = f"{prefix}error: {message}"
+        if self.env.color:
+            text = f"{RED}{text}{RESET}"
+        print(text, file=self.env.stderr, flush=True)
+
+    def notice(self, message: str) -> None:
+        text = f"{YELLOW}{message}{RESET}" if self.env.color else message
+        print(text, file=self.env.stderr, flush=True)
+
+    def show(self, result: Result, fmt: str | None = None) -> None:
+        fmt = fmt or self.output_format
+        text = render(result, fmt, fancy=self.env.interactive and fmt == "table")
+        if not text:
+            return
+        if self.env.interactive and fmt == "table":
+            page_output(text, self.env.stdout)
+        else:
+            self.print(text)
+
+    # -- dispatch ---------------------------------------------------------------------------
+
+    def execute(self, line: str, location: str | None = None) -> bool:
+        """Run one command line; return True on success. Never raises for a user's mistake."""
+        try:
+            words = shlex.split(line)
+        except ValueError as exc:
+            self.error(f"cannot read the line: {exc}", location)
+            return False
+        if not words or words[0].startswith("#"):
+            return True
+        try:
+            return self._run(words)
+        except SessionEnded as exc:
+            self.error(str(exc), location)
+            return False
+        except EpicError as exc:
+            self.error(str(exc), location)
+            return False
+        except KeyboardInterrupt:
+            self.error("cancelled: nothing saved", location)
+            return False
+        except Exception as exc:  # anything else is a bug: report it, keep the shell alive
+            error_id = self.report_unexpected(exc)
+            self.error(f"unexpected error (id {error_id}); it was reported. "
+                       "Nothing was saved by this command.", location)
+            return False
+
+    def _run(self, words: list[str]) -> bool:
+        cmd, rest = resolve(words)
+        try:
+            args = cmd.parse(rest)
+        except HelpRequested:
+            self.print(cmd.help_text())
+            return True
+        actor = None
+        if cmd.login:
+            if not self.session.active:
+                raise NotLoggedIn()
+            actor = self.session.current_user()
+        for hook in self.actor_hooks:
+            hook(actor)
+        result = cmd.handler(Context(self, actor, args), args)
+        if result is not None:
+            self.show(result, getattr(args, "format", None))
+        return True
+
+    def report_unexpected(self, exc: BaseException) -> str:
+        """Give EXC a short id the user can quote, and hand it to every error hook."""
+        error_id = uuid.uuid4().hex[:8]
+        for hook in self.error_hooks:
+            try:
+                hook(exc, error_id)
+            except Exception:
+                pass
+        return error_id
+
+    # -- state shown in the prompt and toolbar ------------------------------------------------
+
+    def prompt_text(self) -> str:
+        user = self.session.user if self.session.active else None
+        if user is None:
+            return "epic> "
+        return f"epic ({user.short_name}, {user.department})> "

@@ -1,0 +1,1 @@
+"""Shell commands, one module per entity: parse → wizard for what is missing → service → Result."""

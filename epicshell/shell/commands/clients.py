@@ -1,0 +1,108 @@
+"""`client …` commands: everyone reads; commercials create and update their own."""
+from __future__ import annotations
+
+from ...services import clients, contracts, events
+from ...services.records import (
+    CLIENT_KEYS,
+    client_record,
+    contract_record,
+    event_record,
+)
+from .. import lookups
+from ..fields import CLIENT_FIELDS, COMMERCIAL_FIELD
+from ..registry import FORMAT, PAGING, Arg, Flag, Opt, command
+from ..render import Result, Section
+from .common import given, paging, update_values
+
+CLIENT_ID = Arg("id", "client id", complete=lookups.client_ids)
+FIELD_OPTS = tuple(Opt(f.flag, f.label.lower(), metavar=f.name.upper()) for f in CLIENT_FIELDS)
+RELATED_CONTRACT_KEYS = ("id", "status", "total", "due", "signed_at")
+RELATED_EVENT_KEYS = ("id", "name", "start", "end", "support", "location")
+
+
+def _list(ctx, args, search=None):
+    page = clients.list_clients(ctx.actor, mine=getattr(args, "mine", False),
+                                commercial=getattr(args, "commercial", None),
+                                search=search, sort=getattr(args, "sort", None), **paging(args))
+    return Result.listing(page, client_record, CLIENT_KEYS, empty="no clients match")
+
+
+@command("client list", summary="List clients (everyone may read every client).",
+         operation="client.read",
+         params=(Flag("--mine", "only your clients"),
+                 Opt("--commercial", "only this commercial's clients", metavar="ID",
+                     complete=lookups.commercial_ids),
+                 Opt("--search", "text in the name, email or company", metavar="TEXT"),
+                 Opt("--sort", "id, name, company, created, updated (prefix - to reverse)",
+                     metavar="FIELD"),
+                 FORMAT, *PAGING),
+         examples=("client list --mine", "client list --search casey --format csv",
+                   "client list --sort -updated --limit 10"))
+def client_list(ctx, args):
+    return _list(ctx, args, search=args.search)
+
+
+@command("client search", summary="Find clients by name, email or company.",
+         operation="client.read", params=(Arg("text", "what to look for"), FORMAT, *PAGING),
+         examples=("client search casey",))
+def client_search(ctx, args):
+    return _list(ctx, args, search=args.text)
+
+
+@command("client view", summary="One client with its contracts and events.",
+         operation="client.read", params=(CLIENT_ID, FORMAT),
+         examples=("client view 12",))
+def client_view(ctx, args):
+    client = clients.get_client(ctx.actor, args.id)
+    its_contracts = contracts.list_contracts(ctx.actor, client=client.id, limit=100).rows
+    its_events = []
+    for contract in its_contracts:
+        its_events.extend(events.list_events(ctx.actor, contract=contract.id, limit=100).rows)
+    return Result.view(client_record(client), CLIENT_KEYS, sections=[
+        Section("contracts", [contract_record(c) for c in its_contracts], RELATED_CONTRACT_KEYS),
+        Section("events", [event_record(e) for e in its_events], RELATED_EVENT_KEYS),
+    ])
+
+
+@command("client create", summary="Create a client (a commercial's clients are their own).",
+         operation="client.create",
+         params=(*FIELD_OPTS, Opt("--commercial", "the commercial in charge (management only)",
+                                  metavar="ID", complete=lookups.commercial_ids)),
+         examples=("client create --full-name 'Kevin Casey' --email kevin@startup.io "
+                   "--phone '+33 6 12 34 56 78' --company 'Cool Startup LLC'",
+                   "client create   (opens the wizard)"))
+def client_create(ctx, args):
+    fields = list(CLIENT_FIELDS)
+    if ctx.actor.department == "management":
+        fields.append(COMMERCIAL_FIELD)
+    values = ctx.fill(fields, given(args, fields), title="New client")
+    client = clients.create_client(ctx.actor, **values)
+    return Result(message=f"Created client {client.id}: {client.full_name} "
+                  f"(commercial: {client.commercial.full_name}).")
+
+
+@command("client update", summary="Change a client's details (commercials: their own clients).",
+         operation="client.update", params=(CLIENT_ID, *FIELD_OPTS),
+         examples=("client update 12 --phone '+33 6 00 00 00 00'",
+                   "client update 12   (opens the wizard with the current values)"))
+def client_update(ctx, args):
+    def current():
+        client = clients.get_client(ctx.actor, args.id)
+        values = {f.name: getattr(client, f.name) or "" for f in CLIENT_FIELDS}
+        return values, client.version, f"Update client {client.id}"
+
+    values, version = update_values(ctx, CLIENT_FIELDS, args, current)
+    if not values:
+        return Result(message="Nothing changed.")
+    client = clients.update_client(ctx.actor, args.id, expected_version=version, **values)
+    return Result(message=f"Updated client {client.id}.")
+
+
+@command("client assign", summary="Give a client (and its contracts) to another commercial.",
+         operation="client.assign",
+         params=(CLIENT_ID, Arg("commercial_id", "the new commercial",
+                                complete=lookups.commercial_ids, metavar="COMMERCIAL_ID")),
+         examples=("client assign 12 7",))
+def client_assign(ctx, args):
+    client = clients.assign_client(ctx.actor, args.id, args.commercial_id)
+    return Result(message=f"Client {client.id} is now handled by {client.commercial.full_name}.")

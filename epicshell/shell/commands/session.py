@@ -1,0 +1,146 @@
+"""Session commands (commands.md §3): login, logout, whoami, status, setup, help, exit."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from ... import __version__
+from ...db import mask_url
+from ...errors import EpicError, UsageError
+from ...services import auth
+from ...services.policy import may
+from ..fields import USER_FIELDS
+from ..registry import Arg, Opt, command, load_commands, password_env_opt, resolve
+from ..render import Result
+
+
+def available(cmd, actor) -> bool:
+    """Is CMD offered to ACTOR (None = nobody logged in)? The policy decides."""
+    if cmd.operation:
+        return may(actor, cmd.operation)
+    return actor is not None or not cmd.login
+
+
+def _current_user_or_none(app):
+    if not app.session.active:
+        return None
+    try:
+        return app.session.current_user(touch=False)
+    except EpicError:
+        return None
+
+
+def _command_names(app, prefix):
+    actor = _current_user_or_none(app)
+    names = sorted({cmd.name for cmd in load_commands().values() if available(cmd, actor)})
+    return [(name, "") for name in names if name.startswith(prefix)]
+
+
+@command("login", summary="Log in; the password is asked hidden (scripts: from an environment "
+         "variable).", login=False,
+         params=(Arg("email", "your email address", optional=True), password_env_opt()),
+         examples=("login ana@epic.test", "EPICSHELL_PASSWORD=… epicshell -c 'login ana@epic.test'"))
+def login(ctx, args):
+    email = args.email
+    if not email:
+        if not ctx.interactive:
+            raise UsageError("login: give your email: login EMAIL")
+        from ..wizards import ask_text
+
+        email = ask_text("Email")
+    password = ctx.secret("Password", env_var=args.password_env)
+    user = ctx.app.session.login(email, password)
+    return Result(message=f"Welcome, {user.full_name} ({user.department})")
+
+
+@command("logout", summary="End the session.", login=False)
+def logout(ctx, args):
+    was = ctx.app.session.active
+    ctx.app.session.logout()
+    return Result(message="Logged out." if was else "Nobody is logged in.")
+
+
+@command("whoami", summary="Who you are logged in as.")
+def whoami(ctx, args):
+    user = ctx.actor
+    return Result(message=f"{user.full_name} <{user.email}>, {user.department}, "
+                  f"employee number {user.employee_number}")
+
+
+def _clock(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch).strftime("%Y-%m-%d %H:%M")
+
+
+@command("status", summary="Session, database and version.", login=False)
+def status(ctx, args):
+    app = ctx.app
+    user = _current_user_or_none(app)
+    lines = []
+    times = app.session.times() if user else None
+    if user and times:
+        lines.append(f"user:       {user.full_name} <{user.email}> ({user.department})")
+        lines.append(f"session:    ends at {_clock(times['expires_at'])}, or after "
+                     f"{times['idle'] // 60} min idle (at {_clock(times['idle_expires_at'])})")
+    else:
+        lines.append("user:       not logged in")
+    lines.append(f"database:   {mask_url(app.settings.database_url)}"
+                 + (" (demo, discarded at exit)" if app.demo else ""))
+    lines.append(f"version:    epicshell {__version__}")
+    return Result(message="\n".join(lines))
+
+
+@command("setup", summary="Create the first management account (only while there is no user).",
+         login=False,
+         params=(Opt("--email", "email address", metavar="EMAIL"),
+                 Opt("--full-name", "full name", metavar="NAME"),
+                 Opt("--employee-number", "employee number", metavar="X"),
+                 password_env_opt()),
+         examples=("setup --email ana@epic.test --full-name 'Ana Lopez' --employee-number M001 "
+                   "--password-env ADMIN_PASSWORD",))
+def setup(ctx, args):
+    if not auth.needs_setup():
+        raise EpicError("setup is only possible while the database has no user; log in instead")
+    fields = [f for f in USER_FIELDS if f.name != "department"]
+    given = {f.name: getattr(args, f.name) for f in fields}
+    if not ctx.interactive and not args.password_env:
+        raise UsageError("missing required option: --password-env (passwords never go on the "
+                         "command line)")
+    values = ctx.fill(fields, given, title="First management account")
+    password = ctx.secret("Password", env_var=args.password_env, confirm=True)
+    user = auth.setup_first_user(values["email"], values["full_name"], values["employee_number"],
+                                 password)
+    ctx.app.session.start(user)
+    return Result(message=f"Created management account {user.email} (id {user.id}); "
+                  f"you are logged in.")
+
+
+@command("help", summary="List the commands you may run, or show one command's usage.",
+         login=False, params=(Arg("topic", "a command, e.g. `client create`", optional=True,
+                                  many=True, complete=_command_names, metavar="COMMAND"),),
+         examples=("help", "help contract sign"))
+def help_(ctx, args):
+    registry = load_commands()
+    if args.topic:
+        cmd, _rest = resolve(args.topic)
+        return Result(message=cmd.help_text())
+    actor = _current_user_or_none(ctx.app)
+    groups: dict[str, list] = {}
+    for name, cmd in sorted(registry.items()):
+        if name != cmd.name or not available(cmd, actor):
+            continue
+        groups.setdefault(cmd.entity if " " in cmd.name else "session", []).append(cmd)
+    lines = []
+    for group in sorted(groups, key=lambda g: (g != "session", g)):
+        lines.append(f"{group}:")
+        width = max(len(c.name) for c in groups[group]) + 2
+        lines.extend(f"  {c.name.ljust(width)}{c.summary}" for c in groups[group])
+    lines.append("")
+    lines.append("Type `help COMMAND` or `COMMAND --help` for options and examples.")
+    if actor is None:
+        lines.append("Log in to see the commands of your department.")
+    return Result(message="\n".join(lines))
+
+
+@command("exit", summary="Leave the shell (also `quit` or Ctrl-D).", login=False, aliases=("quit",))
+def exit_(ctx, args):
+    ctx.app.running = False
+    return None

@@ -1,0 +1,235 @@
+"""The command table: one `Command` per `ENTITY VERB`, declared with `@command`.
+
+A command declares its arguments once (`Arg`, `Opt`, `Flag`); from that one
+declaration come its argparse parser, its `--help`, its completion and, through the
+policy operation it names, whether `help` and completion offer it to the current user.
+"""
+from __future__ import annotations
+
+import argparse
+import difflib
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..errors import UsageError
+
+FORMATS = ("table", "csv", "json")
+
+
+@dataclass(frozen=True)
+class Arg:
+    """A positional argument. `complete(app, prefix)` yields (value, meta) pairs."""
+
+    name: str
+    help: str = ""
+    optional: bool = False
+    complete: Callable | None = None
+    metavar: str | None = None
+    many: bool = False  # takes all remaining words (e.g. `help client create`)
+
+
+@dataclass(frozen=True)
+class Opt:
+    """An option taking a value, e.g. `--full-name NAME`."""
+
+    flag: str
+    help: str = ""
+    metavar: str | None = None
+    complete: Callable | None = None
+    choices: tuple | None = None
+    default: object = None
+
+    @property
+    def dest(self) -> str:
+        return self.flag.lstrip("-").replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A switch, e.g. `--mine`."""
+
+    flag: str
+    help: str = ""
+
+    @property
+    def dest(self) -> str:
+        return self.flag.lstrip("-").replace("-", "_")
+
+
+FORMAT = Opt("--format", "output format", metavar="FMT", choices=FORMATS)
+PAGING = (
+    Opt("--limit", "rows per page (default 50)", metavar="N"),
+    Opt("--page", "page number (default 1)", metavar="N"),
+)
+YES = Flag("--yes", "do not ask for confirmation (required without a terminal)")
+
+
+def password_env_opt() -> Opt:
+    return Opt("--password-env", "read the password from this environment variable "
+               "(scripts; default EPICSHELL_PASSWORD)", metavar="VAR")
+
+
+@dataclass
+class Command:
+    name: str
+    handler: Callable
+    summary: str
+    params: tuple = ()
+    operation: str | None = None  # policy operation deciding who is offered the command
+    login: bool = True  # needs a logged-in user
+    examples: tuple = ()
+    aliases: tuple = ()
+    _parser: argparse.ArgumentParser | None = field(default=None, repr=False)
+
+    @property
+    def entity(self) -> str:
+        return self.name.split()[0]
+
+    @property
+    def options(self) -> list:
+        return [p for p in self.params if isinstance(p, (Opt, Flag))]
+
+    @property
+    def positionals(self) -> list[Arg]:
+        return [p for p in self.params if isinstance(p, Arg)]
+
+    def usage(self) -> str:
+        parts = [self.name]
+        for p in self.positionals:
+            parts.append(f"[{p.metavar or p.name.upper()}]" if p.optional else (p.metavar or p.name.upper()))
+        for p in self.options:
+            if isinstance(p, Flag):
+                parts.append(f"[{p.flag}]")
+            else:
+                parts.append(f"[{p.flag} {p.metavar or p.dest.upper()}]")
+        return " ".join(parts)
+
+    def parser(self) -> argparse.ArgumentParser:
+        if self._parser is None:
+            self._parser = _build_parser(self)
+        return self._parser
+
+    def parse(self, words: list[str]) -> argparse.Namespace:
+        return self.parser().parse_args(words)
+
+    def help_text(self) -> str:
+        lines = [f"usage: {self.usage()}", "", self.summary]
+        if self.params:
+            lines.append("")
+            width = max(len(_param_label(p)) for p in self.params) + 2
+            for p in self.params:
+                lines.append(f"  {_param_label(p).ljust(width)}{p.help}")
+            lines.append(f"  {'--help'.ljust(width)}show this help")
+        if self.examples:
+            lines.append("")
+            lines.append("examples:")
+            lines.extend(f"  {example}" for example in self.examples)
+        return "\n".join(lines)
+
+
+def _param_label(p) -> str:
+    if isinstance(p, Arg):
+        return p.metavar or p.name.upper()
+    if isinstance(p, Flag):
+        return p.flag
+    return f"{p.flag} {p.metavar or p.dest.upper()}"
+
+
+class HelpRequested(Exception):
+    """`--help` was given: the dispatcher prints the command's help instead of running it."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of printing and exiting, and suggests close options."""
+
+    def __init__(self, command: Command, **kwargs):
+        super().__init__(prog=command.name, add_help=False, allow_abbrev=False, **kwargs)
+        self.command = command
+
+    def error(self, message: str):
+        if message.startswith("unrecognized arguments:"):
+            unknown = message.split(":", 1)[1].split()
+            raise UsageError(_unknown_option_message(self.command, unknown))
+        raise UsageError(f"{self.command.name}: {message} (usage: {self.command.usage()})")
+
+    def exit(self, status=0, message=None):
+        raise HelpRequested()
+
+    def print_help(self, file=None):
+        raise HelpRequested()
+
+
+def _unknown_option_message(command: Command, unknown: list[str]) -> str:
+    word = unknown[0]
+    if word.startswith("-"):
+        known = [p.flag for p in command.options] + ["--help"]
+        close = difflib.get_close_matches(word, known, n=1, cutoff=0.5)
+        hint = f"; did you mean {close[0]}?" if close else f" (usage: {command.usage()})"
+        return f"{command.name}: unknown option {word}{hint}"
+    return f"{command.name}: unexpected argument {word!r} (usage: {command.usage()})"
+
+
+def _build_parser(command: Command) -> argparse.ArgumentParser:
+    parser = _Parser(command)
+    parser.add_argument("--help", "-h", action="help")
+    for p in command.params:
+        if isinstance(p, Arg):
+            nargs = "*" if p.many else ("?" if p.optional else None)
+            parser.add_argument(p.name, nargs=nargs, metavar=p.metavar)
+        elif isinstance(p, Flag):
+            parser.add_argument(p.flag, dest=p.dest, action="store_true")
+        else:
+            parser.add_argument(p.flag, dest=p.dest, metavar=p.metavar, choices=p.choices,
+                                default=p.default)
+    return parser
+
+
+REGISTRY: dict[str, Command] = {}
+
+
+def command(name: str, *, summary: str, params=(), operation=None, login=True, examples=(),
+            aliases=()):
+    """Register the decorated `handler(ctx, args)` as the shell command NAME."""
+
+    def register(handler):
+        cmd = Command(name=name, handler=handler, summary=summary, params=tuple(params),
+                      operation=operation, login=login, examples=tuple(examples),
+                      aliases=tuple(aliases))
+        for key in (name, *aliases):
+            REGISTRY[key] = cmd
+        return handler
+
+    return register
+
+
+def load_commands() -> dict[str, Command]:
+    """Import every command module once, filling REGISTRY."""
+    if not REGISTRY:
+        from .commands import clients, contracts, events, session, users  # noqa: F401
+        from .commands import audit  # noqa: F401
+    return REGISTRY
+
+
+def entities() -> list[str]:
+    return sorted({cmd.entity for cmd in load_commands().values()})
+
+
+def resolve(words: list[str]) -> tuple[Command, list[str]]:
+    """Find the command that WORDS start with; raise UsageError with a suggestion if none."""
+    registry = load_commands()
+    if len(words) >= 2 and f"{words[0]} {words[1]}" in registry:
+        return registry[f"{words[0]} {words[1]}"], words[2:]
+    if words[0] in registry:
+        return registry[words[0]], words[1:]
+    first = words[0]
+    verbs = sorted(key.split()[1] for key in registry if key.startswith(first + " "))
+    if verbs:
+        if len(words) == 1:
+            raise UsageError(f"{first}: missing verb; one of: {', '.join(verbs)}")
+        close = difflib.get_close_matches(words[1], verbs, n=1, cutoff=0.5)
+        hint = f"; did you mean `{first} {close[0]}`?" if close else f"; one of: {', '.join(verbs)}"
+        raise UsageError(f"unknown command `{first} {words[1]}`{hint}")
+    names = sorted({key.split()[0] for key in registry})
+    close = difflib.get_close_matches(first, names, n=1, cutoff=0.5)
+    hint = f"; did you mean `{close[0]}`?" if close else "; type `help` for the list"
+    raise UsageError(f"unknown command `{first}`{hint}")
