@@ -110,6 +110,9 @@ class Event(BaseModel):
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
 
+    class Meta:
+        indexes = ((("support", "start"), False),)
+
 
 class Payment(BaseModel):
     id = AutoField()

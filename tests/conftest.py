@@ -8,6 +8,8 @@ is set and the server cannot be reached the run fails: it never silently skips.
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +24,9 @@ TABLES = ("audit_entry", "payment", "event", "contract", "client", "user", "sche
 
 security.set_bcrypt_rounds(TEST_ROUNDS)
 os.environ.setdefault("EPICSHELL_BCRYPT_ROUNDS", str(TEST_ROUNDS))
+# The console script installed beside this interpreter (a virtualenv's bin/) comes first,
+# so subprocess tests run the `epicshell` that was installed with the test dependencies.
+os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
 
 
 def _backends():

@@ -37,16 +37,19 @@ def _sort_order(sort: str | None):
 
 @requires("client.read", write=False)
 def list_clients(actor, *, mine=False, commercial=None, search=None, sort=None, page=1, limit=50):
-    query = _with_commercial()
+    conditions = []
     if mine:
-        query = query.where(Client.commercial == actor.id)
+        conditions.append(Client.commercial == actor.id)
     if commercial is not None:
-        query = query.where(Client.commercial == parse_id(commercial, "commercial"))
+        conditions.append(Client.commercial == parse_id(commercial, "commercial"))
     if search and search.strip():
         text = search.strip().lower()
-        query = query.where(Client.name_key.contains(text) | Client.email.contains(text)
-                            | Client.company.contains(search.strip()))
-    return paginate(query.order_by(*_sort_order(sort)), page, limit)
+        conditions.append(Client.name_key.contains(text) | Client.email.contains(text)
+                          | Client.company.contains(search.strip()))
+    query, counted = _with_commercial(), Client.select(Client.id)
+    for condition in conditions:
+        query, counted = query.where(condition), counted.where(condition)
+    return paginate(query.order_by(*_sort_order(sort)), page, limit, count_query=counted)
 
 
 @requires("client.read", write=False)

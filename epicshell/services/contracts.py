@@ -25,20 +25,23 @@ def _with_names():
 @requires("contract.read", write=False)
 def list_contracts(actor, *, mine=False, unsigned=False, unpaid=False, status=None, client=None,
                    page=1, limit=50):
-    query = _with_names()
+    conditions = []
     if mine:
-        query = query.where(Contract.commercial == actor.id)
+        conditions.append(Contract.commercial == actor.id)
     if unsigned:
-        query = query.where(Contract.status == "draft")
+        conditions.append(Contract.status == "draft")
     if unpaid:
-        query = query.where(Contract.due_cents > 0, Contract.status != "cancelled")
+        conditions.append((Contract.due_cents > 0) & (Contract.status != "cancelled"))
     if status:
         if status not in CONTRACT_STATUSES:
             raise ValidationError("status", f"{status!r} is not one of {', '.join(CONTRACT_STATUSES)}")
-        query = query.where(Contract.status == status)
+        conditions.append(Contract.status == status)
     if client is not None:
-        query = query.where(Contract.client == parse_id(client, "client"))
-    return paginate(query.order_by(Contract.id), page, limit)
+        conditions.append(Contract.client == parse_id(client, "client"))
+    query, counted = _with_names(), Contract.select(Contract.id)
+    for condition in conditions:
+        query, counted = query.where(condition), counted.where(condition)
+    return paginate(query.order_by(Contract.id), page, limit, count_query=counted)
 
 
 @requires("contract.read", write=False)

@@ -9,7 +9,7 @@ from ..errors import EpicError, NotFound, ValidationError
 from ..models import Client, Contract, Event, User, utcnow
 from ..validation import parse_attendees, parse_datetime, parse_id, parse_name, parse_text
 from .base import audit, get_or_404, notify, paginate, versioned_update
-from .policy import SUPPORT, requires
+from .policy import COMMERCIAL, SUPPORT, requires
 
 SupportUser = User.alias("support_user")
 
@@ -25,26 +25,46 @@ def _with_names():
 @requires("event.read", write=False)
 def list_events(actor, *, mine=False, unassigned=False, upcoming=False, days=None, support=None,
                 contract=None, search=None, page=1, limit=50):
-    query = _with_names()
+    conditions = []
+    needs_contract = needs_client = False
     if mine:
-        query = query.where((Event.support == actor.id) | (Contract.commercial == actor.id))
+        # "Mine" is the events a user works on: a support's assigned events, a commercial's
+        # clients' events. Asking only the side that can match keeps the index usable.
+        if actor.department == SUPPORT:
+            conditions.append(Event.support == actor.id)
+        elif actor.department == COMMERCIAL:
+            conditions.append(Contract.commercial == actor.id)
+            needs_contract = True
+        else:
+            conditions.append((Event.support == actor.id) | (Contract.commercial == actor.id))
+            needs_contract = True
     if unassigned:
-        query = query.where(Event.support.is_null())
+        conditions.append(Event.support.is_null())
     if upcoming or days is not None:
         span = 30 if days is None else int(days)
         if span < 0:
             raise ValidationError("days", "must be 0 or more")
         now = utcnow()
-        query = query.where(Event.start >= now, Event.start <= now + timedelta(days=span))
+        conditions.append((Event.start >= now) & (Event.start <= now + timedelta(days=span)))
     if support is not None:
-        query = query.where(Event.support == parse_id(support, "support"))
+        conditions.append(Event.support == parse_id(support, "support"))
     if contract is not None:
-        query = query.where(Event.contract == parse_id(contract, "contract"))
+        conditions.append(Event.contract == parse_id(contract, "contract"))
     if search and search.strip():
         text = search.strip().lower()
-        query = query.where(Event.name_key.contains(text) | Event.location.contains(search.strip())
-                            | Client.name_key.contains(text))
-    return paginate(query.order_by(Event.start, Event.id), page, limit)
+        conditions.append(Event.name_key.contains(text) | Event.location.contains(search.strip())
+                          | Client.name_key.contains(text))
+        needs_contract = needs_client = True
+    query = _with_names()
+    counted = Event.select(Event.id)
+    if needs_contract:
+        counted = counted.join(Contract, on=(Event.contract == Contract.id))
+    if needs_client:
+        counted = counted.join(Client, on=(Contract.client == Client.id))
+    for condition in conditions:
+        query = query.where(condition)
+        counted = counted.where(condition)
+    return paginate(query.order_by(Event.start, Event.id), page, limit, count_query=counted)
 
 
 @requires("event.read", write=False)
