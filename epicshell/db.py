@@ -8,8 +8,9 @@ epicshell never needs a manual step.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from .models import database
 
@@ -27,12 +28,11 @@ class DatabaseUnavailable(Exception):
 
 
 def mask_url(url: str) -> str:
-    """The URL with any password replaced by ***, safe to print or report."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    """The URL with any password (user:PASS@ or ?password=PASS) replaced by ***."""
+    password = urlsplit(url).password
+    if password is not None:
+        url = url.replace(f":{password}@", ":***@", 1)
+    return re.sub(r"(?i)([?&]password=)[^&#]*", r"\1***", url)
 
 
 def _prepare_sqlite_file(path: str) -> None:

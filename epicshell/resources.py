@@ -1,26 +1,25 @@
-"""Files shipped in `data/`, found both in a checkout and after `pip install .`.
+"""Files shipped in `data/`, found both after `pip install .` and in a checkout.
 
 setup.cfg maps the top-level `data/` folder to the package `epicshell.data`, so an
-installed copy reads it through importlib.resources; a plain checkout falls back to
-the folder beside the package.
+installed copy has it beside this module (`epicshell/data/`); a plain checkout (or an
+editable install) has it one level up, at the repository's top.
 """
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
-_CHECKOUT_DATA = Path(__file__).resolve().parent.parent / "data"
+_HERE = Path(__file__).resolve().parent
+_INSTALLED_DATA = _HERE / "data"
+_CHECKOUT_DATA = _HERE.parent / "data"
 
 
-def data_file(name: str):
-    """A Traversable for `data/NAME` (a `pathlib.Path` in a checkout)."""
-    try:
-        candidate = resources.files("epicshell.data").joinpath(name)
-        if candidate.is_file():
-            return candidate
-    except ModuleNotFoundError:
-        pass
-    return _CHECKOUT_DATA / name
+def data_dir() -> Path:
+    return _INSTALLED_DATA if _INSTALLED_DATA.is_dir() else _CHECKOUT_DATA
+
+
+def data_file(name: str) -> Path:
+    """The path of `data/NAME`."""
+    return data_dir() / name
 
 
 def read_data_text(name: str) -> str:

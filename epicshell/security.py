@@ -6,6 +6,7 @@ login time inside the payload is checked against the absolute lifetime.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from collections.abc import Callable
@@ -31,10 +32,33 @@ def bcrypt_rounds() -> int:
 
 
 def hash_password(password: str) -> str:
+    if _reused is not None and password in _reused:
+        return _reused[password]
     try:
-        return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(_rounds)).decode("ascii")
+        hashed = bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(_rounds)).decode("ascii")
     except ValueError:  # bcrypt 5 refuses more than 72 bytes instead of truncating
         raise ValidationError("password", "must be at most 72 bytes in UTF-8") from None
+    if _reused is not None:
+        _reused[password] = hashed
+    return hashed
+
+
+_reused: dict[str, str] | None = None
+
+
+@contextlib.contextmanager
+def reusing_hashes():
+    """Within the block, one hash per distinct password (and one bcrypt cost to pay).
+
+    Only for loading demo data, whose passwords are public by design: a shared salt
+    reveals nothing there, and demo start-up stays fast at the configured cost.
+    """
+    global _reused
+    _reused = {}
+    try:
+        yield
+    finally:
+        _reused = None
 
 
 def verify_password(password: str, hashed: str) -> bool:

@@ -105,14 +105,14 @@ def parse_amount(value, field: str = "amount") -> int:
         raise ValidationError(field, f"{value!r} is not {RULES['amount']}") from None
     if not amount.is_finite():
         raise ValidationError(field, f"{value!r} is not {RULES['amount']}")
-    if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
-        raise ValidationError(field, f"{value!r} has more than two decimal places")
     if amount < 0:
         raise ValidationError(field, f"{value!r} is negative")
-    cents = int(amount * 100)
-    if cents >= MAX_AMOUNT_CENTS:
+    # The range first: quantize() below raises InvalidOperation on huge values.
+    if amount * 100 >= MAX_AMOUNT_CENTS:
         raise ValidationError(field, f"{value!r} must be below 1,000,000,000")
-    return cents
+    if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError(field, f"{value!r} has more than two decimal places")
+    return int(amount * 100)
 
 
 def cents_to_decimal(cents: int) -> Decimal:
@@ -157,6 +157,11 @@ def format_local(value: datetime | None) -> str:
 
 
 def parse_attendees(value, field: str = "attendees") -> int:
+    return parse_count(value, field)
+
+
+def parse_count(value, field: str) -> int:
+    """A whole number, 0 or more (empty means 0)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return 0
     try:

@@ -13,7 +13,7 @@ from ..errors import AuthenticationError, EpicError
 from ..models import User, database, utcnow
 from ..security import bcrypt_rounds, dummy_hash, hash_password, hash_rounds, verify_password
 from ..validation import check_password, parse_email, parse_employee_number, parse_name
-from .base import audit, mutation, notify
+from .base import audit, get_or_404, mutation, notify
 
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -43,7 +43,8 @@ def login(email: str, password: str) -> User:
 def _record_failure(user_id: int, now) -> None:
     """Count a failure in the database; the fifth within the window locks the account."""
     with mutation():
-        user = User.select().where(User.id == user_id).first()
+        # Locked (FOR UPDATE on PostgreSQL): parallel attempts must each be counted.
+        user = get_or_404(User, user_id, "user", lock=True)
         if user.first_failure_at is None or now - user.first_failure_at > FAILURE_WINDOW:
             failures, first = 1, now
         else:
@@ -82,6 +83,9 @@ def setup_first_user(email: str, full_name: str, employee_number: str, password:
     employee_number = parse_employee_number(employee_number)
     check_password(password, email)
     with mutation():
+        if getattr(database.obj, "for_update", False):
+            # PostgreSQL: two first runs at once must not both see an empty table.
+            database.execute_sql('LOCK TABLE "user" IN EXCLUSIVE MODE')
         if User.select().exists():
             raise EpicError("setup is only possible while the database has no user; log in instead")
         user = User.create(

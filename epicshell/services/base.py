@@ -163,8 +163,8 @@ class Page:
 def paginate(query, page: int = 1, limit: int = DEFAULT_LIMIT, count_query=None) -> Page:
     """One page of QUERY plus the total; COUNT_QUERY, when given, counts the same rows
     without the joins that only serve display (much cheaper on large tables)."""
-    page = int(page or 1)
-    limit = int(limit or DEFAULT_LIMIT)
+    page = 1 if page is None else int(page)  # 0 is refused below, never taken as "default"
+    limit = DEFAULT_LIMIT if limit is None else int(limit)
     if page < 1:
         raise ValidationError("page", "must be 1 or more")
     if not 1 <= limit <= MAX_LIMIT:

@@ -5,7 +5,7 @@ from ..errors import ValidationError
 from ..models import AuditEntry
 from ..validation import parse_datetime, parse_id
 from .base import paginate
-from .policy import requires
+from .policy import check, requires
 
 ENTITIES = ("user", "client", "contract", "event")
 
@@ -20,8 +20,11 @@ def _entity(value: str, field: str = "entity") -> str:
 @requires("history.read", write=False)
 def record_history(actor, entity, entity_id, *, page=1, limit=50):
     """Every change of one record, oldest first (it reads as the record's story)."""
+    entity = _entity(entity)
+    if entity == "user":
+        check(actor, "user.view")  # a staff account's trail holds what `user view` shows
     query = (AuditEntry.select()
-             .where((AuditEntry.entity == _entity(entity))
+             .where((AuditEntry.entity == entity)
                     & (AuditEntry.entity_id == parse_id(entity_id)))
              .order_by(AuditEntry.at, AuditEntry.id))
     return paginate(query, page, limit)

@@ -113,7 +113,7 @@ def _owned_counts(user: User) -> dict:
 def _refuse_if_owning(user: User, what: str) -> None:
     owned = {k: v for k, v in _owned_counts(user).items() if v}
     if owned:
-        listing = ", ".join(f"{n} {k}" for k, n in owned.items())
+        listing = ", ".join(f"{n} {k if n > 1 else k[:-1]}" for k, n in owned.items())
         raise EpicError(f"cannot {what} user {user.id}: they still own {listing}; "
                         "reassign them first")
 

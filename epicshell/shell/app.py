@@ -10,10 +10,12 @@ import os
 import shlex
 import sys
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, TextIO
+from typing import TextIO
 
 from ..errors import EpicError, NotLoggedIn, SessionEnded, UsageError
+from ..services.policy import check
 from ..services.session import Session
 from .registry import HelpRequested, resolve
 from .render import Result, page_output, render
@@ -111,6 +113,10 @@ class App:
         self.error_hooks: list[Callable[[BaseException, str], None]] = []
         # Called with (actor) before each command runs; monitoring sets its user context.
         self.actor_hooks: list[Callable] = []
+        # Called with (error, command name or None) when a command is refused (an EpicError:
+        # permission, validation, …); monitoring keeps a breadcrumb, never the message.
+        self.refusal_hooks: list[Callable[[EpicError, str | None], None]] = []
+        self.command_name: str | None = None  # the command being run, for monitoring
         self.running = True
 
     # -- output -----------------------------------------------------------------------------
@@ -121,12 +127,17 @@ class App:
     def error(self, message: str, location: str | None = None) -> None:
         prefix = f"{location}: " if location else ""
         text = f"{prefix}error: {message}"
-        if self.env.color:
+        if self._stderr_color():
             text = f"{RED}{text}{RESET}"
         print(text, file=self.env.stderr, flush=True)
 
+    def _stderr_color(self) -> bool:
+        """Colour on stderr only when it is a terminal too (a log file gets plain text)."""
+        isatty = getattr(self.env.stderr, "isatty", None)
+        return self.env.color and bool(isatty and isatty())
+
     def notice(self, message: str) -> None:
-        text = f"{YELLOW}{message}{RESET}" if self.env.color else message
+        text = f"{YELLOW}{message}{RESET}" if self._stderr_color() else message
         print(text, file=self.env.stderr, flush=True)
 
     def show(self, result: Result, fmt: str | None = None) -> None:
@@ -150,12 +161,14 @@ class App:
             return False
         if not words or words[0].startswith("#"):
             return True
+        self.command_name = None
         try:
             return self._run(words)
         except SessionEnded as exc:
             self.error(str(exc), location)
             return False
         except EpicError as exc:
+            self._call_hooks(self.refusal_hooks, exc, self.command_name)
             self.error(str(exc), location)
             return False
         except KeyboardInterrupt:
@@ -169,6 +182,7 @@ class App:
 
     def _run(self, words: list[str]) -> bool:
         cmd, rest = resolve(words)
+        self.command_name = cmd.name
         try:
             args = cmd.parse(rest)
         except HelpRequested:
@@ -179,6 +193,8 @@ class App:
             if not self.session.active:
                 raise NotLoggedIn()
             actor = self.session.current_user()
+            if cmd.operation:
+                check(actor, cmd.operation)  # a refused department hears so before any wizard
         for hook in self.actor_hooks:
             hook(actor)
         result = cmd.handler(Context(self, actor, args), args)
@@ -189,12 +205,17 @@ class App:
     def report_unexpected(self, exc: BaseException) -> str:
         """Give EXC a short id the user can quote, and hand it to every error hook."""
         error_id = uuid.uuid4().hex[:8]
-        for hook in self.error_hooks:
+        self._call_hooks(self.error_hooks, exc, error_id)
+        return error_id
+
+    @staticmethod
+    def _call_hooks(hooks, *args) -> None:
+        """Run monitoring hooks; a failing hook must never change what the user sees."""
+        for hook in hooks:
             try:
-                hook(exc, error_id)
+                hook(*args)
             except Exception:
                 pass
-        return error_id
 
     # -- state shown in the prompt and toolbar ------------------------------------------------
 

@@ -6,8 +6,8 @@ itself uses, so a wizard checks every answer with exactly the service's rule.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .. import validation as v
 

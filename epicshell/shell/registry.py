@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ..errors import UsageError
 
@@ -110,7 +110,7 @@ class Command:
         return self._parser
 
     def parse(self, words: list[str]) -> argparse.Namespace:
-        return self.parser().parse_args(words)
+        return self.parser().parse_args(_attach_dash_values(self, words))
 
     def help_text(self) -> str:
         lines = [f"usage: {self.usage()}", "", self.summary]
@@ -133,6 +133,21 @@ def _param_label(p) -> str:
     if isinstance(p, Flag):
         return p.flag
     return f"{p.flag} {p.metavar or p.dest.upper()}"
+
+
+def _attach_dash_values(command: Command, words: list[str]) -> list[str]:
+    """`--sort -updated` → `--sort=-updated`: argparse would take `-updated` for an option."""
+    takes_value = {p.flag for p in command.options if isinstance(p, Opt)}
+    joined, rest = [], iter(words)
+    for word in rest:
+        following = next(rest, None) if word in takes_value else None
+        if following is not None and following.startswith("-") and not following.startswith("--"):
+            joined.append(f"{word}={following}")
+            continue
+        joined.append(word)
+        if following is not None:
+            joined.append(following)
+    return joined
 
 
 class HelpRequested(Exception):
@@ -203,10 +218,20 @@ def command(name: str, *, summary: str, params=(), operation=None, login=True, e
 
 
 def load_commands() -> dict[str, Command]:
-    """Import every command module once, filling REGISTRY."""
-    if not REGISTRY:
-        from .commands import clients, contracts, events, session, users  # noqa: F401
-        from .commands import audit  # noqa: F401
+    """Import every command module once, filling REGISTRY.
+
+    Always run the import (a no-op once loaded): REGISTRY is not empty as soon as any
+    one command module was imported directly (e.g. `commands.session`), so it cannot
+    tell whether the others are loaded.
+    """
+    from .commands import (  # noqa: F401
+        audit,
+        clients,
+        contracts,
+        events,
+        session,
+        users,
+    )
     return REGISTRY
 
 

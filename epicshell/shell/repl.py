@@ -1,17 +1,188 @@
-"""The interactive shell: a prompt_toolkit prompt in a loop (minimal version)."""
+"""The interactive shell: a prompt_toolkit prompt in a loop around App.execute.
+
+History lives in `<data dir>/history` (file 0600, folder 0700). prompt_toolkit would
+store every accepted line; here a line is stored only once it has been read as a
+known command with valid options, so a password typed at `epic>` by mistake (or any
+line that is not a command) never reaches the file. Completion, the toolbar and the
+prompt only read the session; running a command is the only activity that counts.
+"""
 from __future__ import annotations
 
+import os
+import re
+import shlex
+from pathlib import Path
 
-def run_interactive(app) -> int:
-    from prompt_toolkit import PromptSession
+from ..errors import EpicError
+from .registry import HelpRequested, resolve
 
-    session = PromptSession()
-    while app.running:
+HISTORY_FILE = "history"
+_VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def history_path() -> Path:
+    from ..config import data_dir
+
+    return data_dir() / HISTORY_FILE
+
+
+def _prepare_private_file(path: Path) -> None:
+    """Create PATH 0600 in a 0700 folder before anything is written to it."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)  # tighten a file left readable by an older version or by hand
+
+
+def open_history(path: Path | None):
+    """The history to use: the file at PATH (default: data dir), in memory if impossible."""
+    from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+    class CommandHistory(FileHistory):
+        """A FileHistory that stores only what `record()` is given, never on Enter."""
+
+        def append_string(self, string: str) -> None:
+            """Called by prompt_toolkit on every accepted line: deliberately ignored."""
+
+        def record(self, line: str) -> None:
+            super().append_string(line)
+
+    class MemoryHistory(InMemoryHistory):
+        def append_string(self, string: str) -> None:
+            """Ignored, as in CommandHistory."""
+
+        def record(self, line: str) -> None:
+            super().append_string(line)
+
+    path = path or history_path()
+    try:
+        _prepare_private_file(path)
+    except OSError:
+        return MemoryHistory()
+    return CommandHistory(str(path))
+
+
+def worth_recording(line: str) -> bool:
+    """Is LINE a known command whose arguments parse? Only such a line is stored.
+
+    Anything else (a mistyped command, a password typed at the prompt, a line with an
+    unclosed quote) stays out of the history file. Where a password would most likely
+    be typed by mistake, the value must look like what belongs there: `login` needs a
+    real email (or none), `--password-env`/`--current-env` a variable name.
+    """
+    try:
+        words = shlex.split(line)
+    except ValueError:
+        return False
+    if not words or words[0].startswith("#"):
+        return False
+    try:
+        cmd, rest = resolve(words)
+        args = cmd.parse(rest)
+    except HelpRequested:
+        return True
+    except EpicError:
+        return False
+    for name, value in vars(args).items():
+        if name.endswith("_env") and value is not None and not _VARIABLE_NAME.match(value):
+            return False
+    if cmd.name == "login" and args.email:
+        from ..validation import parse_email
+
         try:
-            line = session.prompt(app.prompt_text())
+            parse_email(args.email)
+        except EpicError:
+            return False
+    return True
+
+
+class Repl:
+    """One interactive session of the shell over APP."""
+
+    def __init__(self, app, history=None):
+        self.app = app
+        self.history = history if history is not None else open_history(None)
+        self.prompt = self._build_prompt()
+
+    def _build_prompt(self):
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+        from prompt_toolkit.output import ColorDepth
+
+        from .completion import ShellCompleter
+        from .toolbar import toolbar_text
+
+        return PromptSession(
+            color_depth=None if self.app.env.color else ColorDepth.MONOCHROME,
+            history=self.history,
+            completer=ShellCompleter(self.app),
+            complete_while_typing=False,  # TAB asks; typing never queries the database
+            auto_suggest=AutoSuggestFromHistory(),
+            bottom_toolbar=lambda: toolbar_text(self.app),
+            refresh_interval=30,  # keep "min left" in the toolbar current
+            enable_history_search=False,  # Up/Down walk the history; Ctrl-R searches it
+        )
+
+    def read_line(self) -> str | None:
+        """The next line typed; '' after Ctrl-C (line cleared), None after Ctrl-D (exit)."""
+        try:
+            return self.prompt.prompt(self.app.prompt_text)
         except KeyboardInterrupt:
-            continue
+            return ""
         except EOFError:
-            break
-        app.execute(line)
-    return 0
+            return None
+
+    def run_line(self, line: str) -> None:
+        if not line.strip():
+            return
+        self.app.execute(line)
+        if worth_recording(line):
+            self.history.record(line)
+
+    def loop(self) -> int:
+        while self.app.running:
+            try:
+                line = self.read_line()
+                if line is None:
+                    break
+                self.run_line(line)
+            except KeyboardInterrupt:  # Ctrl-C between two prompts: nothing to cancel
+                continue
+        return 0
+
+    def offer_first_run_setup(self) -> None:
+        """On an empty database, offer to create the first management account now."""
+        from ..services import auth
+
+        try:
+            empty = auth.needs_setup()
+        except Exception as exc:  # the shell still starts; the first command will tell more
+            self.app.error(f"unexpected error (id {self.app.report_unexpected(exc)}); "
+                           "it was reported.")
+            return
+        if empty:
+            self._offer_setup()
+
+    def _offer_setup(self) -> None:
+        from .wizards import ask_confirm
+
+        self.app.notice("This database has no user yet.")
+        try:
+            wanted = ask_confirm("Create the first management account now?", default=True)
+        except EpicError:
+            wanted = False
+        if wanted:
+            self.app.execute("setup")
+        else:
+            self.app.notice("Type `setup` when you are ready.")
+
+
+def run_interactive(app, history_file: Path | None = None) -> int:
+    """The interactive mode of `epicshell`; returns the exit status (0 on exit or Ctrl-D)."""
+    from .. import __version__
+
+    repl = Repl(app, open_history(history_file))
+    app.notice(f"epicshell {__version__}: type `help` for the commands you may run, "
+               "TAB to complete, Ctrl-D to leave.")
+    repl.offer_first_run_setup()
+    return repl.loop()

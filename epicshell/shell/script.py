@@ -1,51 +1,148 @@
 """Non-interactive runs: `-c COMMAND`…, `--script FILE`, and commands piped on stdin.
 
-No prompt_toolkit, no questionary, no pager: lines are read plainly. The first failing
-command stops the run (exit 1) unless --keep-going; its error is prefixed with its
-position (`FILE:LINE:` or `-c N:`) so a tester can find it.
+No prompt_toolkit, no questionary, no pager: lines are read plainly, so a script
+behaves the same in cron, CI or a here-document. Every `-c` and script line runs in
+one App and shares one session. The first failing command stops the run (exit 1)
+unless --keep-going, which runs the rest and still exits 1. Each error is prefixed
+with its position, `FILE:LINE:` (or `-c:N:` for the N-th `-c`), as compilers do,
+so a tester's editor can jump to it.
 """
 from __future__ import annotations
 
-import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+STDIN = "-"
 
 
-def _run_lines(app, numbered_lines, *, keep_going: bool, echo: bool) -> int:
+class ScriptUnreadable(Exception):
+    """A script that cannot be read at all: a usage error of the program (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Line:
+    location: str  # "FILE:LINE" or "-c:N"
+    text: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One input of the run, in command-line order: a `-c` command or a `--script`."""
+
+    kind: str  # "command" or "script"
+    value: str
+
+
+def is_command(text: str) -> bool:
+    """Blank lines and `#` comments do nothing."""
+    stripped = text.strip()
+    return bool(stripped) and not stripped.startswith("#")
+
+
+def read_script(path: str) -> list[Line]:
+    """Every line of the script at PATH, read before anything runs.
+
+    Reading up front means a missing or undecodable file fails as a usage error
+    before the first command has changed anything.
+    """
+    try:
+        with open(path, encoding="utf-8-sig") as stream:
+            text = stream.read()
+    except OSError as exc:
+        raise ScriptUnreadable(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ScriptUnreadable(f"cannot read {path}: not UTF-8 text (byte {exc.start})") from None
+    return [Line(f"{path}:{number}", line) for number, line in enumerate(text.splitlines(), 1)]
+
+
+def stream_lines(stream, name: str = "<stdin>") -> Iterator[Line]:
+    """Lines of STREAM as they arrive (a pipe may still be writing while we run).
+
+    Bytes that are not UTF-8 stop the run as a usage error, whether the stream's
+    decoder is strict or (under a C locale) smuggles them in as surrogates.
+    """
+    number = 0
+    try:
+        for number, raw in enumerate(stream, 1):
+            raw.encode("utf-8")
+            yield Line(f"{name}:{number}", raw.rstrip("\r\n"))
+    except UnicodeDecodeError:
+        raise ScriptUnreadable(f"{name}:{number + 1}: not UTF-8 text") from None
+    except UnicodeEncodeError:
+        raise ScriptUnreadable(f"{name}:{number}: not UTF-8 text") from None
+
+
+def command_lines(commands: Iterable[str], start: int = 1) -> list[Line]:
+    return [Line(f"-c:{index}", command) for index, command in enumerate(commands, start)]
+
+
+def prepare(steps: Iterable[Step]) -> list[Line | str]:
+    """Turn the steps into lines, reading script files now; STDIN stays a marker.
+
+    Raises ScriptUnreadable for a file that cannot be read.
+    """
+    prepared: list[Line | str] = []
+    commands_seen = 0
+    for step in steps:
+        if step.kind == "command":
+            commands_seen += 1
+            prepared.extend(command_lines([step.value], start=commands_seen))
+        elif step.value == STDIN:
+            prepared.append(STDIN)
+        else:
+            prepared.extend(read_script(step.value))
+    return prepared
+
+
+def _expand(app, prepared: Iterable[Line | str]) -> Iterator[Line]:
+    for item in prepared:
+        if item == STDIN:
+            yield from stream_lines(app.env.stdin)
+        else:
+            yield item
+
+
+def run_lines(app, lines: Iterable[Line], *, keep_going: bool = False, echo: bool = False) -> int:
+    """Run LINES through App.execute; 0 if all succeeded, 1 if any failed."""
     status = EXIT_OK
-    for location, line in numbered_lines:
-        if not app.running:
+    for line in lines:
+        if not app.running:  # `exit` or `quit` ends the script like the interactive shell
             break
-        text = line.rstrip("\n")
-        if not text.strip() or text.lstrip().startswith("#"):
+        if not is_command(line.text):
             continue
         if echo:
-            app.print(f"{app.prompt_text()}{text}")
-        if not app.execute(text, location=location):
+            app.print(f"{app.prompt_text()}{line.text.strip()}")
+        if not app.execute(line.text, location=line.location):
             status = EXIT_FAILED
             if not keep_going:
                 break
     return status
 
 
+def run_prepared(app, prepared: list[Line | str], *, keep_going: bool = False,
+                 echo: bool = False) -> int:
+    """Run what `prepare` returned, reading standard input where a script was `-`."""
+    try:
+        return run_lines(app, _expand(app, prepared), keep_going=keep_going, echo=echo)
+    except ScriptUnreadable as exc:
+        print(f"epicshell: {exc}", file=app.env.stderr, flush=True)
+        return EXIT_USAGE
+    except KeyboardInterrupt:  # Ctrl-C while waiting for the next line: stop, no traceback
+        print("epicshell: interrupted", file=app.env.stderr, flush=True)
+        return EXIT_FAILED
+
+
 def run_commands(app, commands: list[str], *, keep_going: bool = False, echo: bool = False) -> int:
-    lines = ((f"-c {index}", command) for index, command in enumerate(commands, start=1))
-    return _run_lines(app, lines, keep_going=keep_going, echo=echo)
+    """Run `-c` commands in order (kept for callers holding a plain list)."""
+    return run_lines(app, command_lines(commands), keep_going=keep_going, echo=echo)
 
 
 def run_script(app, path: str, *, keep_going: bool = False, echo: bool = False) -> int:
-    if path == "-":
-        name, stream = "<stdin>", app.env.stdin
-    else:
-        try:
-            stream = open(path, encoding="utf-8")
-        except OSError as exc:
-            print(f"epicshell: cannot read {path}: {exc.strerror}", file=sys.stderr)
-            return EXIT_USAGE
-        name = path
+    """Run the script at PATH (`-` = the App's standard input)."""
     try:
-        lines = ((f"{name}:{number}", line) for number, line in enumerate(stream, start=1))
-        return _run_lines(app, lines, keep_going=keep_going, echo=echo)
-    finally:
-        if stream is not app.env.stdin:
-            stream.close()
+        prepared = prepare([Step("script", path)])
+    except ScriptUnreadable as exc:
+        print(f"epicshell: {exc}", file=app.env.stderr, flush=True)
+        return EXIT_USAGE
+    return run_prepared(app, prepared, keep_going=keep_going, echo=echo)

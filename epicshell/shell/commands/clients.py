@@ -12,7 +12,7 @@ from .. import lookups
 from ..fields import CLIENT_FIELDS, COMMERCIAL_FIELD
 from ..registry import FORMAT, PAGING, Arg, Flag, Opt, command
 from ..render import Result, Section
-from .common import given, paging, update_values
+from .common import given, paging, refuse_early, update_values
 
 CLIENT_ID = Arg("id", "client id", complete=lookups.client_ids)
 FIELD_OPTS = tuple(Opt(f.flag, f.label.lower(), metavar=f.name.upper()) for f in CLIENT_FIELDS)
@@ -88,6 +88,7 @@ def client_create(ctx, args):
 def client_update(ctx, args):
     def current():
         client = clients.get_client(ctx.actor, args.id)
+        refuse_early(ctx, "client.update", client)
         values = {f.name: getattr(client, f.name) or "" for f in CLIENT_FIELDS}
         return values, client.version, f"Update client {client.id}"
 

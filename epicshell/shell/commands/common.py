@@ -2,25 +2,64 @@
 from __future__ import annotations
 
 from ...errors import UsageError, ValidationError
+from ...services import policy
+from ...validation import check_password
+
+NEW_PASSWORD_TRIES = 3
+
+
+def whole_number(args, name: str) -> int | None:
+    """The option NAME as a whole number (None when absent); a word is a one-line error."""
+    raw = getattr(args, name, None)
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationError(name, f"{raw!r} is not a whole number") from None
 
 
 def paging(args) -> dict:
     """`--page` and `--limit` as the services take them, checked as whole numbers."""
     values = {}
     for name in ("page", "limit"):
-        raw = getattr(args, name, None)
-        if raw is None:
-            continue
-        try:
-            values[name] = int(raw)
-        except ValueError:
-            raise ValidationError(name, f"{raw!r} is not a whole number") from None
+        number = whole_number(args, name)
+        if number is not None:
+            values[name] = number
     return values
 
 
 def given(args, fields) -> dict:
     """The values of FIELDS that were given as options (None where absent)."""
     return {f.name: getattr(args, f.name, None) for f in fields}
+
+
+def missing_options(names: list[str]) -> UsageError:
+    return UsageError(f"missing required option{'s' if len(names) > 1 else ''}: {', '.join(names)}")
+
+
+def complete_values(ctx, fields, values: dict, *, title: str, labels: dict | None = None,
+                    also_missing: tuple = ()) -> dict:
+    """VALUES completed for a create command: a wizard on a terminal, else one error naming all.
+
+    Without a terminal the error names every missing flag, plus positionals (LABELS maps a
+    field to its name in the usage, e.g. client → CLIENT_ID) and ALSO_MISSING (e.g.
+    --password-env), so a script author fixes the line in one go.
+    """
+    if ctx.interactive:
+        return ctx.fill(fields, values, title=title)
+    labels = labels or {}
+    missing = [labels.get(f.name, f.flag) for f in fields
+               if f.required and values.get(f.name) is None]
+    missing.extend(also_missing)
+    if missing:
+        raise missing_options(missing)
+    return dict(values)
+
+
+def refuse_early(ctx, operation: str, record) -> None:
+    """Ask the policy about RECORD before a wizard opens (the service checks again when saving)."""
+    policy.check(ctx.actor, operation, record)
 
 
 def changed_only(values: dict, defaults: dict) -> dict:
@@ -46,3 +85,31 @@ def update_values(ctx, fields, args, load_current) -> tuple[dict, int | None]:
     current, version, title = load_current()
     answers = ctx.fill(fields, values, defaults=current, title=title, always_ask=True)
     return changed_only(answers, current), version
+
+
+def new_password(ctx, question: str, *, env_var: str | None, email: str) -> str:
+    """A new password: from ENV_VAR in scripts; on a terminal typed hidden twice.
+
+    On a terminal a password breaking the policy is refused at once with the policy's own
+    message and asked again, instead of failing the whole command after the form.
+    """
+    if env_var or not ctx.interactive:
+        return ctx.secret(question, env_var=env_var)
+    tries_left = NEW_PASSWORD_TRIES
+    while True:
+        password = ctx.secret(question, confirm=True)
+        tries_left -= 1
+        try:
+            return check_password(password, email)
+        except ValidationError as exc:
+            if not tries_left:
+                raise
+            ctx.app.notice(f"{exc}; try again")
+
+
+def require_password_env(ctx, args, option: str = "password_env") -> None:
+    """Scripts name the variable holding a new password: it never defaults, never goes in argv."""
+    if not ctx.interactive and not getattr(args, option, None):
+        flag = "--" + option.replace("_", "-")
+        raise UsageError(f"missing required option: {flag} (passwords are read from the "
+                         "environment, never from the command line)")

@@ -1,1 +1,138 @@
-"""`user …` commands."""
+"""`event …` commands: everyone reads; commercials create on their signed contracts,
+management assigns support, and a support contact updates the events assigned to them.
+
+Times are typed and shown in local time (`YYYY-MM-DD HH:MM`); the service stores UTC.
+"""
+from __future__ import annotations
+
+from ...services import contracts, events
+from ...services.records import EVENT_KEYS, contract_record, event_record
+from ...validation import format_local
+from .. import lookups
+from ..fields import EVENT_FIELDS
+from ..registry import FORMAT, PAGING, Arg, Flag, Opt, command
+from ..render import Result, Section
+from .common import complete_values, given, paging, refuse_early, update_values, whole_number
+
+EVENT_ID = Arg("id", "event id", complete=lookups.event_ids)
+_FIELD_HELP = {"start": "start, local time YYYY-MM-DD HH:MM", "end": "end, after the start",
+               "attendees": "expected number of attendees", "notes": "free text"}
+FIELD_OPTS = tuple(Opt(f.flag, _FIELD_HELP.get(f.name, f.label.lower()), metavar=f.name.upper())
+                   for f in EVENT_FIELDS)
+DAYS = Opt("--days", "with --upcoming: how many days ahead (default 30)", metavar="N")
+CONTRACT_SECTION_KEYS = ("id", "status", "commercial", "total", "due", "signed_at")
+
+
+def _list(ctx, args, **filters):
+    page = events.list_events(ctx.actor, **filters, **paging(args))
+    return Result.listing(page, event_record, EVENT_KEYS, empty="no events match")
+
+
+@command("event list", summary="List events, soonest first (everyone may read every event).",
+         operation="event.read",
+         params=(Flag("--mine", "only your events (assigned to you, or of your clients)"),
+                 Flag("--unassigned", "only events without a support contact"),
+                 Flag("--upcoming", "only events starting in the next 30 days (see --days)"),
+                 DAYS,
+                 Opt("--support", "only events of this support contact", metavar="ID",
+                     complete=lookups.support_ids),
+                 Opt("--contract", "only this contract's events", metavar="ID",
+                     complete=lookups.contract_ids),
+                 Opt("--search", "text in the name, location or client name", metavar="TEXT"),
+                 FORMAT, *PAGING),
+         examples=("event list --unassigned", "event list --upcoming --days 7 --format csv"))
+def event_list(ctx, args):
+    return _list(ctx, args, mine=args.mine, unassigned=args.unassigned, upcoming=args.upcoming,
+                 days=whole_number(args, "days"), support=args.support, contract=args.contract,
+                 search=args.search)
+
+
+@command("event mine", summary="Your events: assigned to you, or of your clients "
+         "(same as `event list --mine`).", operation="event.read", params=(FORMAT, *PAGING),
+         examples=("event mine",))
+def event_mine(ctx, args):
+    return _list(ctx, args, mine=True)
+
+
+@command("event unassigned", summary="Events without a support contact "
+         "(same as `event list --unassigned`).", operation="event.read",
+         params=(FORMAT, *PAGING), examples=("event unassigned",))
+def event_unassigned(ctx, args):
+    return _list(ctx, args, unassigned=True)
+
+
+@command("event upcoming", summary="Events starting in the next N days, 30 unless --days "
+         "(same as `event list --upcoming`).", operation="event.read",
+         params=(Opt("--days", "how many days ahead (default 30)", metavar="N"), FORMAT, *PAGING),
+         examples=("event upcoming", "event upcoming --days 7"))
+def event_upcoming(ctx, args):
+    return _list(ctx, args, upcoming=True, days=whole_number(args, "days"))
+
+
+@command("event search", summary="Find events by name, location or client name.",
+         operation="event.read", params=(Arg("text", "what to look for"), FORMAT, *PAGING),
+         examples=("event search gala",))
+def event_search(ctx, args):
+    return _list(ctx, args, search=args.text)
+
+
+@command("event view", summary="One event with its client's contact, contract and support.",
+         operation="event.read", params=(EVENT_ID, FORMAT),
+         examples=("event view 3", "event view 3 --format json"))
+def event_view(ctx, args):
+    event = events.get_event(ctx.actor, args.id)
+    contract = contracts.get_contract(ctx.actor, event.contract_id)
+    return Result.view(event_record(event), EVENT_KEYS, sections=[
+        Section("contract", [contract_record(contract)], CONTRACT_SECTION_KEYS),
+    ])
+
+
+@command("event create", summary="Create an event on a signed contract.",
+         operation="event.create",
+         params=(Arg("contract_id", "a signed contract (of your client, for a commercial)",
+                     complete=lookups.contract_ids, metavar="CONTRACT_ID"),
+                 *FIELD_OPTS),
+         examples=("event create 7 --name 'Launch party' --start '2030-06-01 18:00' "
+                   "--end '2030-06-01 23:00' --location Paris --attendees 120",
+                   "event create 7   (opens the wizard)"))
+def event_create(ctx, args):
+    refuse_early(ctx, "event.create", contracts.get_contract(ctx.actor, args.contract_id))
+    values = complete_values(ctx, EVENT_FIELDS, given(args, EVENT_FIELDS), title="New event")
+    event = events.create_event(ctx.actor, args.contract_id, **values)
+    return Result(message=f"Created event {event.id} ({event.name}) on contract "
+                  f"{event.contract_id}, {format_local(event.start)} to {format_local(event.end)}; "
+                  "no support contact yet.")
+
+
+def _current_values(event) -> dict:
+    """The event's fields as a wizard shows them: times in local `YYYY-MM-DD HH:MM`."""
+    return {"name": event.name, "start": format_local(event.start), "end": format_local(event.end),
+            "location": event.location or "", "attendees": str(event.attendees),
+            "notes": event.notes or ""}
+
+
+@command("event update", summary="Change an event (support: the events assigned to you).",
+         operation="event.update", params=(EVENT_ID, *FIELD_OPTS),
+         examples=("event update 3 --attendees 150 --notes 'Vegetarian menu'",
+                   "event update 3   (opens the wizard with the current values)"))
+def event_update(ctx, args):
+    def current():
+        event = events.get_event(ctx.actor, args.id)
+        refuse_early(ctx, "event.update", event)
+        return _current_values(event), event.version, f"Update event {event.id}"
+
+    values, version = update_values(ctx, EVENT_FIELDS, args, current)
+    if not values:
+        return Result(message="Nothing changed.")
+    event = events.update_event(ctx.actor, args.id, expected_version=version, **values)
+    return Result(message=f"Updated event {event.id}.")
+
+
+@command("event assign", summary="Make a support user the event's contact.",
+         operation="event.assign",
+         params=(EVENT_ID, Arg("support_id", "a user of the support department",
+                               complete=lookups.support_ids, metavar="SUPPORT_ID")),
+         examples=("event assign 3 9",))
+def event_assign(ctx, args):
+    event = events.assign_event(ctx.actor, args.id, args.support_id)
+    return Result(message=f"Event {event.id} assigned to {event.support.full_name}.")

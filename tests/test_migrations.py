@@ -1,0 +1,194 @@
+"""The schema: created and upgraded by the numbered migrations, opened safely from a URL."""
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+from conftest import PG_ENV, TABLES
+
+from epicshell.db import (
+    MIGRATIONS_DIR,
+    DatabaseUnavailable,
+    close_database,
+    mask_url,
+    migrate,
+    open_database,
+)
+from epicshell.models import MODELS, database
+
+
+def _migration_names() -> list[str]:
+    return sorted(p.stem for p in MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.py"))
+
+
+def _expected_indexes(model) -> set[tuple[tuple[str, ...], bool]]:
+    """(columns, unique) of every index the model declares (fields and Meta.indexes)."""
+    found = set()
+    for index in model._meta.fields_to_index():
+        columns = tuple(getattr(e, "column_name", str(e)) for e in index._expressions)
+        found.add((columns, bool(index._unique)))
+    return found
+
+
+def _actual_indexes(db, table: str) -> set[tuple[tuple[str, ...], bool]]:
+    return {(tuple(i.columns), bool(i.unique)) for i in db.get_indexes(table)}
+
+
+def describe_schema(db) -> dict:
+    """Tables → columns (name, type, null) and indexes (name, columns, unique)."""
+    return {
+        table: {
+            "columns": sorted((c.name, c.data_type.lower(), bool(c.null)) for c in db.get_columns(table)),
+            "indexes": sorted((i.name, tuple(i.columns), bool(i.unique)) for i in db.get_indexes(table)),
+        }
+        for table in sorted(db.get_tables())
+    }
+
+
+def _applied(db) -> list[str]:
+    return [row[0] for row in db.execute_sql("SELECT name FROM schema_migration ORDER BY name")]
+
+
+def _drop_everything(db) -> None:
+    for table in TABLES:
+        db.execute_sql(f'DROP TABLE IF EXISTS "{table}"' + (" CASCADE" if _is_pg(db) else ""))
+
+
+def _is_pg(db) -> bool:
+    return type(db).__name__.startswith("Postgres")
+
+
+def test_fresh_database_has_every_table_column_and_index_of_the_models(db):
+    assert _applied(db) == _migration_names()
+    tables = set(db.get_tables())
+    for model in MODELS:
+        table = model._meta.table_name
+        assert table in tables
+        columns = {c.name: c for c in db.get_columns(table)}
+        for field in model._meta.sorted_fields:
+            assert field.column_name in columns, f"{table}.{field.column_name} missing"
+            assert bool(columns[field.column_name].null) == bool(field.null), f"{table}.{field.column_name}"
+        missing = _expected_indexes(model) - _actual_indexes(db, table)
+        assert not missing, f"{table}: indexes missing {missing}"
+
+
+def test_emails_are_unique_in_the_database_itself(db):
+    unique = {columns for columns, is_unique in _actual_indexes(db, "user") if is_unique}
+    assert {("email",), ("employee_number",)} <= unique
+    assert ("email",) in {c for c, u in _actual_indexes(db, "client") if u}
+
+
+def test_first_migration_alone_is_upgraded_to_the_same_schema(db):
+    from playhouse.migrations import Runner
+
+    fresh = describe_schema(db)
+    _drop_everything(db)
+    assert Runner(db, str(MIGRATIONS_DIR)).up(target="0001_initial") == ["0001_initial"]
+    assert describe_schema(db) != fresh  # the later indexes are not there yet
+    assert migrate(db) == _migration_names()[1:]
+    assert describe_schema(db) == fresh
+    assert _applied(db) == _migration_names()
+
+
+def test_migrate_twice_is_a_no_op(db):
+    before = describe_schema(db)
+    assert migrate(db) == []
+    assert migrate(db) == []
+    assert describe_schema(db) == before
+    assert _applied(db) == _migration_names()
+
+
+def test_reopening_an_existing_database_keeps_its_data(db_url, staff):
+    close_database()
+    reopened = open_database(db_url)
+    assert reopened.execute_sql('SELECT count(*) FROM "user"').fetchone()[0] == 5
+    assert _applied(reopened) == _migration_names()
+
+
+# --- the SQLite file -----------------------------------------------------------------
+
+
+@pytest.fixture
+def no_umask():
+    """Umask 0: any file or folder not created with explicit modes would be world-readable."""
+    previous = os.umask(0)
+    yield
+    os.umask(previous)
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_sqlite_file_is_private_to_its_owner(tmp_path, no_umask):
+    folder = tmp_path / "data" / "epicshell"
+    path = folder / "epicevents.db"
+    try:
+        handle = open_database(f"sqlite:///{path}")
+        handle.execute_sql("CREATE TABLE probe (x INTEGER)")
+        assert _mode(folder) == 0o700
+        assert _mode(path) == 0o600
+        for companion in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if companion.exists():
+                assert _mode(companion) == 0o600, companion.name
+    finally:
+        close_database()
+        database.initialize(None)
+
+
+# --- unusable URLs -------------------------------------------------------------------
+
+
+def _refusal(url: str) -> str:
+    try:
+        with pytest.raises(DatabaseUnavailable) as err:
+            open_database(url)
+    finally:
+        database.initialize(None)
+    message = str(err.value)
+    assert "\n" not in message, "the message must be one line"
+    return message
+
+
+@pytest.mark.parametrize("url, says", [
+    ("mysql://epic:s3cretpw@db.example.com/epic", "unsupported database URL"),
+    ("nonsense", "unsupported database URL"),
+    ("", "unsupported database URL"),
+    ("sqlite://", "no file"),
+    ("postgresql://epic:s3cretpw@127.0.0.1:notaport/epic", "bad database URL"),
+    ("postgresql://epic:s3cretpw@127.0.0.1:1/epic", "cannot open database"),
+    ("postgresql://epic:s3%40cretpw@127.0.0.1:1/epic", "cannot open database"),
+    ("postgresql://epic@127.0.0.1:1/epic?password=s3cretpw", "cannot open database"),
+    ("postgresql://epic:s3cretpw@no-such-host.invalid:5432/epic", "cannot open database"),
+    ("sqlite:////proc/no/such/epic.db", "database"),
+])
+def test_unusable_url_is_one_line_without_the_password(url, says):
+    message = _refusal(url)
+    assert says in message
+    assert "s3cretpw" not in message and "s3%40cretpw" not in message and "s3@cretpw" not in message
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path):
+    path = tmp_path / "garbage.db"
+    path.write_bytes(b"this is not sqlite" * 300)
+    assert "not a database" in _refusal(f"sqlite:///{path}")
+
+
+def test_missing_postgresql_database_is_refused():
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(f"{PG_ENV} is not set")
+    base = url.rsplit("/", 1)[0].replace("://", "://", 1)
+    message = _refusal(f"{base}/no_such_epicshell_db")
+    assert "no_such_epicshell_db" in message and "does not exist" in message
+
+
+@pytest.mark.parametrize("url, masked", [
+    ("postgresql://epic:pw@host:5432/db", "postgresql://epic:***@host:5432/db"),
+    ("postgresql://epic@host/db", "postgresql://epic@host/db"),
+    ("sqlite:///tmp/epic.db", "sqlite:///tmp/epic.db"),
+    ("postgresql://epic@host/db?sslmode=require&password=pw", "postgresql://epic@host/db?sslmode=require&password=***"),
+])
+def test_mask_url(url, masked):
+    assert mask_url(url) == masked
