@@ -139,7 +139,10 @@ def run(argv: list[str]) -> int:
     if settings.sentry_dsn:
         from . import monitoring
 
-        monitoring.init(settings)
+        try:
+            monitoring.init(settings)
+        except monitoring.MonitoringUnavailable as exc:
+            return _fail_usage(str(exc))
     try:
         open_database(settings.database_url)
     except DatabaseUnavailable as exc:

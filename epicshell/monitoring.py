@@ -63,6 +63,10 @@ _NAME = re.compile(r"^[a-z][a-z0-9_.]{0,39}$")
 _LABEL = re.compile(r"^[\w .:-]{1,64}$")
 
 
+class MonitoringUnavailable(Exception):
+    """SENTRY_DSN cannot be used (the program exits 2, as for any bad setting)."""
+
+
 class _State:
     """What the hooks need between calls: the app (for its session token), secrets, undo."""
 
@@ -83,8 +87,23 @@ def init(settings) -> None:
     from sentry_sdk.integrations.atexit import AtexitIntegration
     from sentry_sdk.integrations.dedupe import DedupeIntegration
     from sentry_sdk.integrations.excepthook import ExcepthookIntegration
+    from sentry_sdk.utils import BadDsn
 
     _state.secrets = _secrets_of(settings.database_url)
+    try:
+        _start_client(settings, [DedupeIntegration(), ExcepthookIntegration(),
+                                 AtexitIntegration(callback=_quiet_shutdown)])
+    except BadDsn as exc:
+        raise MonitoringUnavailable(f"SENTRY_DSN is not a usable Sentry DSN ({exc}); "
+                                    "copy it from the Sentry project settings") from None
+    sentry_sdk.set_context("runtime", {"name": platform.python_implementation(),
+                                       "version": platform.python_version()})
+    sentry_sdk.set_tag("database", urlsplit(settings.database_url).scheme or "unknown")
+
+
+def _start_client(settings, integrations: list) -> None:
+    import sentry_sdk
+
     with warnings.catch_warnings():
         # sentry-sdk 2.7x deprecates send_default_pii for `data_collection`, but giving
         # `data_collection` turns its own EventScrubber off; keep the flag and the scrubber.
@@ -105,8 +124,7 @@ def init(settings) -> None:
             # Keep only the three that send nothing of their own.
             default_integrations=False,
             auto_enabling_integrations=False,
-            integrations=[DedupeIntegration(), ExcepthookIntegration(),
-                          AtexitIntegration(callback=_quiet_shutdown)],
+            integrations=integrations,
             auto_session_tracking=False,
             send_client_reports=False,
             attach_stacktrace=False,
@@ -119,9 +137,6 @@ def init(settings) -> None:
             before_send=before_send,
             before_breadcrumb=before_breadcrumb,
         )
-    sentry_sdk.set_context("runtime", {"name": platform.python_implementation(),
-                                       "version": platform.python_version()})
-    sentry_sdk.set_tag("database", urlsplit(settings.database_url).scheme or "unknown")
 
 
 def attach(app) -> None:
@@ -319,24 +334,19 @@ def before_send(event: dict, hint: dict) -> dict | None:
     extra = event.get("extra") or {}
     if isinstance(extra.get("fields"), list):
         clean["extra"] = {"fields": [f for f in extra["fields"] if _NAME.match(str(f))]}
-    crumbs = [c for c in map(_breadcrumb, _values(event.get("breadcrumbs"))) if c]
+    crumbs = [c for c in map(before_breadcrumb, _values(event.get("breadcrumbs"))) if c]
     if crumbs:
         clean["breadcrumbs"] = {"values": crumbs}
     return clean
 
 
-def before_breadcrumb(crumb: dict, hint: dict) -> dict | None:
+def before_breadcrumb(crumb, hint=None) -> dict | None:
     """Keep only this module's own breadcrumbs, scrubbed; drop anything an integration adds."""
-    return _breadcrumb(crumb)
-
-
-def _breadcrumb(crumb) -> dict | None:
     if not isinstance(crumb, dict) or crumb.get("category") not in BREADCRUMB_CATEGORIES:
         return None
     clean = {k: crumb[k] for k in ("timestamp", "category", "level", "type") if k in crumb}
     clean["message"] = scrub_text(str(crumb.get("message") or ""))
-    data = crumb.get("data") or {}
-    clean["data"] = labels(data)
+    clean["data"] = labels(crumb.get("data"))
     return clean
 
 

@@ -9,12 +9,14 @@ import subprocess
 
 import pytest
 from conftest import PASSWORD
+from prompt_toolkit.document import Document
 from sentry_server import child_env, console_script
 from shell_helpers import open_shell
 
 from epicshell.models import AuditEntry
 from epicshell.services.records import AUDIT_KEYS
 from epicshell.shell.commands.audit import history_targets
+from epicshell.shell.completion import ShellCompleter
 from epicshell.validation import format_local
 
 AUDIT_HEADER = "at,actor,action,entity,entity_id,field,old,new"
@@ -168,15 +170,24 @@ def test_audit_is_refused_to_commercial_and_support(shell, who):
     assert "audit log" in error
 
 
+def _completions(app, text: str) -> list[tuple[str, str]]:
+    """What TAB offers after TEXT at the real prompt's completer."""
+    completer = ShellCompleter(app)
+    return [(c.text, c.display_meta_text) for c in completer.get_completions(Document(text), None)]
+
+
 def test_completion_offers_entities_then_that_entitys_ids(shell, make):
-    contract = make.contract()
+    client = make.client(full_name="Zed Zebra")
+    contract = make.contract(client)
     app = shell.app
-    assert history_targets(app, "co") == [("contract", "")]
-    assert [v for v, _ in history_targets(app, "")] == ["user", "client", "contract", "event"]
-    offered = history_targets(app, f"contract {contract.id}")
-    assert offered and all(v.startswith("contract ") for v, _ in offered)
-    assert f"contract {contract.id}" in [v for v, _ in offered]
-    assert history_targets(app, "planet 1") == []
+    assert _completions(app, "history co") == [("contract", "")]
+    assert [v for v, _ in _completions(app, "history ")] == ["user", "client", "contract", "event"]
+    offered = _completions(app, f"history contract {contract.id}")
+    assert (str(contract.id), "Zed Zebra — draft") in offered
+    assert all(meta.endswith(("draft", "signed", "cancelled")) for _v, meta in offered)
+    assert (str(client.id), "Zed Zebra — Company 1") in _completions(app, "history client ")
+    assert _completions(app, "history planet 1") == []
+    assert [v for v, _ in _completions(app, "audit --entity c")] == ["client", "contract"]
     shell.login("commercial")
     assert "user" not in [v for v, _ in history_targets(app, "")]
 

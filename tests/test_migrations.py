@@ -51,8 +51,10 @@ def _applied(db) -> list[str]:
 
 
 def _drop_everything(db) -> None:
-    for table in TABLES:
+    extra = [t for t in db.get_tables() if t not in TABLES]  # tables of later migrations
+    for table in (*extra, *TABLES):
         db.execute_sql(f'DROP TABLE IF EXISTS "{table}"' + (" CASCADE" if _is_pg(db) else ""))
+    assert db.get_tables() == []
 
 
 def _is_pg(db) -> bool:

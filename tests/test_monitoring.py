@@ -350,8 +350,9 @@ def test_without_sentry_dsn_sentry_sdk_is_never_imported(db_url, staff, tmp_path
     assert result.stdout.splitlines()[-1] == "False 0"
 
 
-def test_with_sentry_dsn_the_sdk_is_loaded(db_url, staff, sentry, tmp_path):
-    """The counterpart of the test above, so that one cannot pass by accident."""
+def test_with_sentry_dsn_the_sdk_is_loaded_and_silent(db_url, staff, sentry, tmp_path):
+    """The counterpart of the test above (so that one cannot pass by accident); the SDK's
+    own debug output and Spotlight stay off whatever the environment says."""
     code = ("import sys\n"
             "from epicshell.__main__ import main\n"
             f"status = main(['--database', {db_url!r}, '-c', 'login ana@epic.test'])\n"
@@ -359,7 +360,17 @@ def test_with_sentry_dsn_the_sdk_is_loaded(db_url, staff, sentry, tmp_path):
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
                             text=True, timeout=60,
                             env=child_env(tmp_path, EPICSHELL_PASSWORD=PASSWORD,
-                                          SENTRY_DSN=sentry.dsn))
+                                          SENTRY_DSN=sentry.dsn, SENTRY_DEBUG="1",
+                                          SENTRY_SPOTLIGHT="1"))
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "True 0"
     assert result.stderr == ""  # no SDK chatter on the user's terminal
+
+
+@pytest.mark.parametrize("dsn", ["not-a-dsn", "http://127.0.0.1/1", "http://key@127.0.0.1/"])
+def test_an_unusable_dsn_is_a_one_line_usage_error(dsn, tmp_path):
+    result = subprocess.run([console_script(), "-c", "status"], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=60, env=child_env(tmp_path, SENTRY_DSN=dsn))
+    assert result.returncode == 2
+    assert result.stderr.startswith("epicshell: SENTRY_DSN is not a usable Sentry DSN")
+    assert len(result.stderr.splitlines()) == 1

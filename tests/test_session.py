@@ -212,3 +212,15 @@ def test_failed_commands_still_count_as_activity_but_completion_and_status_do_no
     token = app.session.token
     run(app, "status")  # anyone may run status: it does not need, nor refresh, the session
     assert app.session.token == token
+
+
+def test_status_after_idle_expiry_says_why_the_session_ended(app, clock):
+    logged_in(app)
+    clock.advance(IDLE + 1)
+    ok, err = run(app, "status")
+    assert ok
+    assert "session expired after inactivity" in err
+    assert "user:       not logged in" in app.env.stdout.getvalue()
+    assert app.prompt_text() == "epic> "
+    ok, err = run(app, "client list")
+    assert not ok and err == "error: not logged in: use `login EMAIL` first"

@@ -77,10 +77,20 @@ def test_user_create_wizard_with_the_password_typed_twice(shell, staff):
 def test_contract_create_wizard_picks_the_client(shell, make):
     client = make.client("commercial", full_name="Kevin Casey")
     shell.login("bill@epic.test")
-    outcome = shell.ok("contract create", ENTER + answers("1500", "") + "y")
+    outcome = shell.ok("contract create", answers(str(client.id), "1500", "") + "y")
     contract = Contract.get(Contract.client == client.id)
     assert (contract.total_cents, contract.due_cents, contract.status) == (150000, 150000, "draft")
-    assert "Kevin Casey" in outcome.screen
+    assert "Kevin Casey" in outcome.out  # the summary names the client
+
+
+def test_contract_wizard_offers_a_commercial_only_their_own_clients(shell, make):
+    from epicshell.shell.lookups import own_client_ids
+
+    mine = make.client("commercial", full_name="Kevin Casey")
+    theirs = make.client("commercial2", full_name="Kelly Other")
+    shell.login("bill@epic.test")
+    offered = [value for value, _label in own_client_ids(shell.app, "ke")]
+    assert offered == [str(mine.id)] and str(theirs.id) not in offered
 
 
 def test_event_create_wizard(shell, make):

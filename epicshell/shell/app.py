@@ -188,19 +188,33 @@ class App:
         except HelpRequested:
             self.print(cmd.help_text())
             return True
-        actor = None
-        if cmd.login:
-            if not self.session.active:
-                raise NotLoggedIn()
-            actor = self.session.current_user()
-            if cmd.operation:
-                check(actor, cmd.operation)  # a refused department hears so before any wizard
+        actor = self._actor_for(cmd)
+        if cmd.login and cmd.operation:
+            check(actor, cmd.operation)  # a refused department hears so before any wizard
         for hook in self.actor_hooks:
             hook(actor)
         result = cmd.handler(Context(self, actor, args), args)
         if result is not None:
             self.show(result, getattr(args, "format", None))
         return True
+
+    def _actor_for(self, cmd):
+        """The current user, re-checked (and their activity recorded) before every command.
+
+        A session that has ended is reported with its reason: as the error of a command that
+        needs a login, or as a notice before one that does not (`status`, `help`, `login`).
+        """
+        if not self.session.active:
+            if cmd.login:
+                raise NotLoggedIn()
+            return None
+        try:
+            return self.session.current_user()
+        except SessionEnded as exc:
+            if cmd.login:
+                raise
+            self.notice(str(exc))
+            return None
 
     def report_unexpected(self, exc: BaseException) -> str:
         """Give EXC a short id the user can quote, and hand it to every error hook."""

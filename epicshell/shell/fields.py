@@ -21,6 +21,8 @@ class Field:
     required: bool = True
     secret: bool = False  # hidden, asked twice (passwords)
     choices: Callable | None = None  # choices(app) -> [(value, label)], from the database
+    # lookup(app, typed) -> [(value, label)]: live type-ahead over a table too large to list
+    lookup: Callable | None = None
 
     @property
     def flag(self) -> str:

@@ -51,6 +51,16 @@ def client_ids(app, prefix: str):
                    lambda c: f"{c.full_name} — {c.company}" if c.company else c.full_name)
 
 
+def own_client_ids(app, prefix: str):
+    """Clients a new contract may be for: a commercial's own, everyone's for management."""
+    query = Client.select(Client.id, Client.full_name, Client.company)
+    user = app.session.user if app is not None else None
+    if user is not None and user.department == "commercial":
+        query = query.where(Client.commercial == user.id)
+    return _lookup(Client, prefix, query,
+                   lambda c: f"{c.full_name} — {c.company}" if c.company else c.full_name)
+
+
 def contract_ids(app, prefix: str):
     query = (Contract.select(Contract.id, Contract.status, Client.full_name)
              .join(Client, on=(Contract.client == Client.id)))

@@ -163,9 +163,34 @@ def _ask_choice(field, choices, default: str) -> str:
 # -- the form ---------------------------------------------------------------------------------
 
 
+def _live_completer(app, lookup):
+    """Type-ahead that asks the database as you type (indexed, a few rows at a time)."""
+    from prompt_toolkit.completion import Completer, Completion
+
+    class LiveCompleter(Completer):
+        def get_completions(self, document, complete_event):
+            typed = document.text_before_cursor
+            for value, label in lookup(app, typed.strip()):
+                yield Completion(value, start_position=-len(typed), display=value,
+                                 display_meta=label)
+
+    return LiveCompleter()
+
+
+def _ask_lookup(app, field, default: str) -> str:
+    import questionary
+
+    message = f"{field.label} ({field.rule}; type an id or the start of a name, TAB to list)"
+    return _ask(questionary.autocomplete(message, choices=[], default=default,
+                                         completer=_live_completer(app, field.lookup),
+                                         validate=answer_checker(field)))
+
+
 def _ask_field(app, field, default: str) -> str:
     if field.secret:
         return ask_secret(field.label, confirm=True)
+    if field.lookup:
+        return _ask_lookup(app, field, default)
     choices = list(field.choices(app)) if field.choices else []
     if choices:
         return _ask_choice(field, choices, default)
@@ -188,7 +213,12 @@ def _summary(app, title: str, fields, values: dict, defaults: dict) -> str:
 
     def choices_of(field):
         if field.name not in cache:
-            cache[field.name] = list(field.choices(app)) if field.choices else []
+            if field.choices:
+                cache[field.name] = list(field.choices(app))
+            elif field.lookup and values.get(field.name):
+                cache[field.name] = list(field.lookup(app, str(values[field.name])))
+            else:
+                cache[field.name] = []
         return cache[field.name]
 
     width = max(len(f.label) for f in fields) + 2

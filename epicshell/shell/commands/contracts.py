@@ -19,7 +19,7 @@ AMOUNT_OPTS = (Opt("--total", "total amount, e.g. 1500 or 1500.50", metavar="AMO
                Opt("--due", "amount still due (default: the total)", metavar="AMOUNT"))
 CLIENT_FIELD = Field("client", "Client", "the id of a client (yours, for a commercial)",
                      lambda value: parse_id(value, "client"),
-                     choices=lambda app: lookups.client_ids(app, ""))
+                     lookup=lookups.own_client_ids)
 PAYMENT_KEYS = ("id", "amount", "paid_at", "recorded_by")
 RELATED_EVENT_KEYS = ("id", "name", "start", "end", "support", "location")
 

@@ -20,17 +20,10 @@ def available(cmd, actor) -> bool:
     return actor is not None or not cmd.login
 
 
-def _current_user_or_none(app):
-    if not app.session.active:
-        return None
-    try:
-        return app.session.current_user(touch=False)
-    except EpicError:
-        return None
-
-
 def _command_names(app, prefix):
-    actor = _current_user_or_none(app)
+    from ..completion import completing_user
+
+    actor = completing_user(app)
     names = sorted({cmd.name for cmd in load_commands().values() if available(cmd, actor)})
     return [(name, "") for name in names if name.startswith(prefix)]
 
@@ -73,7 +66,7 @@ def _clock(epoch: float) -> str:
 @command("status", summary="Session, database and version.", login=False)
 def status(ctx, args):
     app = ctx.app
-    user = _current_user_or_none(app)
+    user = ctx.actor
     lines = []
     times = app.session.times() if user else None
     if user and times:
@@ -122,7 +115,7 @@ def help_(ctx, args):
     if args.topic:
         cmd, _rest = resolve(args.topic)
         return Result(message=cmd.help_text())
-    actor = _current_user_or_none(ctx.app)
+    actor = ctx.actor
     groups: dict[str, list] = {}
     for name, cmd in sorted(registry.items()):
         if name != cmd.name or not available(cmd, actor):
