@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from epicshell import security  # noqa: E402
-from epicshell.db import open_database  # noqa: E402
-from epicshell.models import Client, Contract, Event, User, database, utcnow  # noqa: E402
+from epicshell import security
+from epicshell.db import open_database
+from epicshell.models import Client, Contract, Event, User, database, utcnow
 
 BATCH = 5000
 
