@@ -101,6 +101,24 @@ def open_database(url: str, *, upgrade: bool = True):
     return db
 
 
+def reopen_connection() -> bool:
+    """Replace a broken connection with a new one; True if the new one answers."""
+    db = database.obj
+    if db is None:
+        return False
+    try:
+        db.close()
+    except Exception:  # the old connection is already dead; closing it may fail too
+        if hasattr(db, "_state"):
+            db._state.reset()
+    try:
+        db.connect(reuse_if_open=True)
+        db.execute_sql("SELECT 1")
+        return True
+    except Exception:
+        return False
+
+
 def close_database() -> None:
     if database.obj is not None and not database.is_closed():
         database.close()

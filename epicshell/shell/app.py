@@ -176,8 +176,9 @@ class App:
             return False
         except Exception as exc:  # anything else is a bug: report it, keep the shell alive
             error_id = self.report_unexpected(exc)
-            self.error(f"unexpected error (id {error_id}); it was reported. "
-                       "Nothing was saved by this command.", location)
+            hint = " The database connection was re-opened: run the command again." \
+                if _reopened_lost_connection(exc) else ""
+            self.error(f"unexpected error (id {error_id}); it was reported.{hint}", location)
             return False
 
     def _run(self, words: list[str]) -> bool:
@@ -238,3 +239,19 @@ class App:
         if user is None:
             return "epic> "
         return f"epic ({user.short_name}, {user.department})> "
+
+
+def _reopened_lost_connection(exc: BaseException) -> bool:
+    """After a connection-level database error, open a fresh connection for the next command.
+
+    A long-running shell outlives server restarts and dropped connections; peewee does not
+    reconnect by itself. The failed command is not retried (it may have been a write whose
+    fate is unknown): the user is told to run it again.
+    """
+    from peewee import InterfaceError, OperationalError
+
+    from ..db import reopen_connection
+
+    if not isinstance(exc, (InterfaceError, OperationalError)):
+        return False
+    return reopen_connection()

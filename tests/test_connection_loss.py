@@ -1,0 +1,44 @@
+"""A long-running shell survives a lost database connection (server restart, idle kill).
+
+The connection is really killed: on PostgreSQL the server ends the shell's backend with
+pg_terminate_backend. The command that hit the dead connection fails with an error id
+and the advice to retry; the next command works on a fresh connection, session intact.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+from conftest import PASSWORD, PG_ENV
+from shell_helpers import Shell
+
+from epicshell.models import database
+
+pytestmark = pytest.mark.skipif(not os.environ.get(PG_ENV),
+                                reason=f"{PG_ENV} is not set; PostgreSQL cases not run")
+
+
+def _terminate_shell_backend(url: str, pid: int) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_the_next_command_works_after_the_server_dropped_the_connection(db_url, staff, monkeypatch):
+    monkeypatch.setenv("EPICSHELL_PASSWORD", PASSWORD)
+    shell = Shell(db_url).login("management")
+    assert shell.run("client list").ok
+    backend = database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+    _terminate_shell_backend(db_url, backend)
+
+    failed = shell.run("client list")
+    assert not failed.ok
+    assert "unexpected error (id " in failed.err
+    assert "re-opened: run the command again" in failed.err
+    assert "Traceback" not in failed.err
+
+    again = shell.run("whoami")
+    assert again.ok and "Ana Lopez" in again.out  # same session, fresh connection
+    assert database.execute_sql("SELECT pg_backend_pid()").fetchone()[0] != backend
