@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 
 from .errors import ValidationError
@@ -23,6 +23,8 @@ PASSWORD_MAX_BYTES = 72  # bcrypt's limit: longer passwords are refused, never t
 
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 _PHONE = re.compile(r"^\+?[0-9 .()\-]+$")
+_PLAIN_DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")
 _EMPLOYEE_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")
 
 RULES = {
@@ -96,21 +98,22 @@ def parse_amount(value, field: str = "amount") -> int:
     """Parse a money amount into integer cents: exact, never through a float."""
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    text = str(value if value is not None else "").strip().replace(",", "").replace("_", "")
+    text = str(value if value is not None else "").strip()
     if not text:
         raise ValidationError(field, "is required")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise ValidationError(field, f"{value!r} is not {RULES['amount']}") from None
-    if not amount.is_finite():
+    if "," in text:  # thousands separators only: 1,500.00 — never 1,0,0 nor a decimal comma
+        if not _THOUSANDS.match(text):
+            raise ValidationError(field, f"{value!r} is not {RULES['amount']} "
+                                  "(use a dot for decimals, commas only between thousands)")
+        text = text.replace(",", "")
+    if not _PLAIN_DECIMAL.match(text):  # no 1e3, no NaN, no Infinity
         raise ValidationError(field, f"{value!r} is not {RULES['amount']}")
+    amount = Decimal(text)
     if amount < 0:
         raise ValidationError(field, f"{value!r} is negative")
-    # The range first: quantize() below raises InvalidOperation on huge values.
     if amount * 100 >= MAX_AMOUNT_CENTS:
         raise ValidationError(field, f"{value!r} must be below 1,000,000,000")
-    if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
+    if amount.as_tuple().exponent < -2:  # "1.500" too: the rule is about what is written
         raise ValidationError(field, f"{value!r} has more than two decimal places")
     return int(amount * 100)
 

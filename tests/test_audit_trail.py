@@ -68,7 +68,7 @@ def test_contract_mutations_record_exactly_what_changed(staff, make):
     assert _since(mark) == {("update", "contract", "due", "800.50", "900.00")}
     mark = _mark()
     contracts.sign_contract(boss, contract.id)
-    signed_at = Contract.get_by_id(contract.id).signed_at.isoformat(sep=" ", timespec="minutes")
+    signed_at = Contract.get_by_id(contract.id).signed_at.isoformat(sep=" ", timespec="minutes") + " UTC"
     assert _since(mark) == {("sign", "contract", "status", "draft", "signed"),
                             ("sign", "contract", "signed_at", None, signed_at)}
     mark = _mark()
@@ -81,7 +81,7 @@ def test_contract_mutations_record_exactly_what_changed(staff, make):
 
 
 def _utc_text(local: str) -> str:
-    return parse_datetime(local).isoformat(sep=" ", timespec="minutes")
+    return parse_datetime(local).isoformat(sep=" ", timespec="minutes") + " UTC"
 
 
 def test_event_mutations_record_exactly_what_changed(staff, make):

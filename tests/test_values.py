@@ -104,6 +104,7 @@ def test_client_with_bad_phone_is_not_created(make):
 @pytest.mark.parametrize("text, cents", [
     ("0", 0), ("0.00", 0), ("1500", 150000), ("1500.5", 150050), ("1500.50", 150050),
     ("0.01", 1), ("999999999.99", 99_999_999_999), (250, 25000),
+    ("1,500.00", 150000), ("999,999,999.99", 99_999_999_999), (".5", 50),
 ])
 def test_valid_amount_is_exact_cents(text, cents):
     assert parse_amount(text) == cents
@@ -112,6 +113,7 @@ def test_valid_amount_is_exact_cents(text, cents):
 @pytest.mark.parametrize("text", [
     "1.005", "12.345", "0.001", "-1", "-0.01", "1000000000", "1000000000.00", "1e9", "abc", "",
     "NaN", "Infinity", "1" + "0" * 30 + ".001",
+    "1.500", "1e3", "1,0,0", "12,50", "1_000",
 ])
 def test_invalid_amount_is_refused(text):
     with pytest.raises(ValidationError) as err:

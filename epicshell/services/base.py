@@ -70,8 +70,8 @@ def _audit_text(value) -> str | None:
         return None
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if hasattr(value, "isoformat"):
-        return value.isoformat(sep=" ", timespec="minutes")
+    if hasattr(value, "isoformat"):  # times are stored in UTC: say so in the trail
+        return value.isoformat(sep=" ", timespec="minutes") + " UTC"
     return str(value)
 
 
