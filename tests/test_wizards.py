@@ -128,6 +128,27 @@ def test_an_invalid_answer_is_refused_as_typed_and_corrected(shell, staff):
     assert (client.email, client.phone) == ("kevin@startup.io", "+33 6 12 34 56 78")
 
 
+def test_an_answer_contradicting_an_earlier_one_is_refused_as_typed(shell, make):
+    contract = make.contract(make.client("commercial"), signed=True)
+    shell.login("bill@epic.test")
+    script = [answers("Launch party", "2030-06-01 18:00", "2030-06-01 17:00"),
+              Shown("must be after the start"),
+              CTRL_U + answers("2030-06-01 23:00", "", "", "") + "y"]
+    shell.ok(f"event create {contract.id}", script=script)
+    event = Event.get(Event.contract == contract.id)
+    assert event.end > event.start
+
+
+def test_a_due_above_the_total_is_refused_as_typed(shell, make):
+    client = make.client("commercial")
+    shell.login("bill@epic.test")
+    script = [answers(str(client.id), "1500", "2000"), Shown("cannot be more than the total"),
+              CTRL_U + answers("500") + "y"]
+    shell.ok("contract create", script=script)
+    contract = Contract.get(Contract.client == client.id)
+    assert (contract.total_cents, contract.due_cents) == (150000, 50000)
+
+
 def test_a_new_password_breaking_the_policy_is_refused_before_the_second_question(shell):
     shell.login("sue@epic.test")
     script = [answers(PASSWORD, "short"), Shown("must be at least 12 characters"),

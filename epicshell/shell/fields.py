@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import validation as v
+from ..errors import ValidationError
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,9 @@ class Field:
     choices: Callable | None = None  # choices(app) -> [(value, label)], from the database
     # lookup(app, typed) -> [(value, label)]: live type-ahead over a table too large to list
     lookup: Callable | None = None
+    # after(earlier_answers, text) raises ValidationError when this answer contradicts an
+    # earlier one; the service enforces the same rule again when saving
+    after: Callable | None = None
 
     @property
     def flag(self) -> str:
@@ -70,17 +74,37 @@ COMMERCIAL_FIELD = Field("commercial", "Commercial contact", "an active commerci
                          lambda value: v.parse_id(value, "commercial"),
                          choices=_ids_of("commercial"))
 
+def _earlier(earlier: dict, name: str, parse):
+    """An earlier answer, parsed; None when absent or itself invalid (reported there)."""
+    try:
+        return parse(earlier[name]) if earlier.get(name) not in (None, "") else None
+    except ValidationError:
+        return None
+
+
+def _due_within_total(earlier: dict, text: str) -> None:
+    total = _earlier(earlier, "total", lambda value: v.parse_amount(value, "total"))
+    if total is not None and v.parse_amount(text, "due") > total:
+        raise ValidationError("due", "cannot be more than the total")
+
+
+def _end_after_start(earlier: dict, text: str) -> None:
+    start = _earlier(earlier, "start", lambda value: v.parse_datetime(value, "start"))
+    if start is not None and v.parse_datetime(text, "end") <= start:
+        raise ValidationError("end", "must be after the start")
+
+
 CONTRACT_FIELDS = (
     Field("total", "Total amount", v.RULES["amount"], lambda value: v.parse_amount(value, "total")),
     Field("due", "Amount still due (empty: the total)", v.RULES["amount"],
-          lambda value: v.parse_amount(value, "due"), required=False),
+          lambda value: v.parse_amount(value, "due"), required=False, after=_due_within_total),
 )
 
 EVENT_FIELDS = (
     Field("name", "Event name", v.RULES["name"], lambda value: v.parse_name(value, "name")),
     Field("start", "Start", v.RULES["datetime"], lambda value: v.parse_datetime(value, "start")),
     Field("end", "End", v.RULES["datetime"] + ", after the start",
-          lambda value: v.parse_datetime(value, "end")),
+          lambda value: v.parse_datetime(value, "end"), after=_end_after_start),
     Field("location", "Location", "up to 200 characters (optional)",
           _optional_text("location", 200), required=False),
     Field("attendees", "Attendees", v.RULES["attendees"], v.parse_attendees, required=False),

@@ -40,8 +40,12 @@ def _message_of(exc: ValidationError | EpicError) -> str:
     return getattr(exc, "message", None) or str(exc)
 
 
-def answer_checker(field) -> Callable[[str], bool | str]:
-    """A questionary validator for FIELD: True, or the rule's message for a bad answer."""
+def answer_checker(field, earlier: dict | None = None) -> Callable[[str], bool | str]:
+    """A questionary validator for FIELD: True, or the rule's message for a bad answer.
+
+    EARLIER holds the answers (or current values) of the fields before this one, for the
+    rules that tie two fields together (an end after its start, a due within the total).
+    """
 
     def check(text: str):
         if not text.strip():
@@ -53,6 +57,8 @@ def answer_checker(field) -> Callable[[str], bool | str]:
             return True
         try:
             field.parse(text)
+            if field.after is not None and text.strip():
+                field.after(earlier or {}, text)
         except ValidationError as exc:
             return _message_of(exc)
         except EpicError as exc:
@@ -142,7 +148,7 @@ def _choice_completer(choices):
     return ChoiceCompleter()
 
 
-def _ask_choice(field, choices, default: str) -> str:
+def _ask_choice(field, choices, default: str, earlier: dict) -> str:
     import questionary
 
     if len(choices) <= SELECT_MAX:
@@ -157,7 +163,7 @@ def _ask_choice(field, choices, default: str) -> str:
     message = f"{field.label} ({field.rule}; TAB lists the choices)"
     return _ask(questionary.autocomplete(message, choices=[v for v, _ in choices], default=default,
                                          completer=_choice_completer(choices),
-                                         validate=answer_checker(field)))
+                                         validate=answer_checker(field, earlier)))
 
 
 # -- the form ---------------------------------------------------------------------------------
@@ -177,25 +183,25 @@ def _live_completer(app, lookup):
     return LiveCompleter()
 
 
-def _ask_lookup(app, field, default: str) -> str:
+def _ask_lookup(app, field, default: str, earlier: dict) -> str:
     import questionary
 
     message = f"{field.label} ({field.rule}; type an id or the start of a name, TAB to list)"
     return _ask(questionary.autocomplete(message, choices=[], default=default,
                                          completer=_live_completer(app, field.lookup),
-                                         validate=answer_checker(field)))
+                                         validate=answer_checker(field, earlier)))
 
 
-def _ask_field(app, field, default: str) -> str:
+def _ask_field(app, field, default: str, earlier: dict) -> str:
     if field.secret:
         return ask_secret(field.label, confirm=True)
     if field.lookup:
-        return _ask_lookup(app, field, default)
+        return _ask_lookup(app, field, default, earlier)
     choices = list(field.choices(app)) if field.choices else []
     if choices:
-        return _ask_choice(field, choices, default)
+        return _ask_choice(field, choices, default, earlier)
     return ask_text(field.label, default=default, rule=field.rule,
-                    validate=answer_checker(field))
+                    validate=answer_checker(field, earlier))
 
 
 def _shown(field, value, choices_of) -> str:
@@ -246,7 +252,9 @@ def run_wizard(app, title: str, fields, to_ask, given: dict, defaults: dict) -> 
         if field.name not in asked:
             continue
         default = "" if field.secret else str(defaults.get(field.name) or "")
-        answers[field.name] = _ask_field(app, field, default)
+        earlier = {**{k: v for k, v in defaults.items() if v is not None},
+                   **{k: v for k, v in answers.items() if v is not None}}
+        answers[field.name] = _ask_field(app, field, default, earlier)
     app.print(_summary(app, title, fields, answers, defaults))
     if not ask_confirm("Save?", default=True):
         raise WizardCancelled()
