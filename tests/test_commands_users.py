@@ -220,3 +220,10 @@ def test_help_offers_a_department_only_what_it_may_run(shell):
     shell.login("support")
     listing = shell.ok("help").out
     assert "event update" in listing and "event create" not in listing
+
+
+def test_help_lists_setup_only_while_nobody_is_logged_in(shell):
+    assert "  setup " not in shell.ok("help").out  # the fixture's shell is logged in
+    shell.ok("logout")
+    anonymous = shell.ok("help").out
+    assert "  setup " in anonymous and "  login " in anonymous and "  logout " not in anonymous

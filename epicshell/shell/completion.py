@@ -34,12 +34,7 @@ def completing_user(app):
 
 
 def offered_to(cmd: Command, actor) -> bool:
-    """Offer what the policy allows ACTOR, minus what cannot apply: `setup` once logged in
-    (there are users), `logout` while nobody is logged in."""
-    if cmd.name == "setup" and actor is not None:
-        return False
-    if cmd.name == "logout" and actor is None:
-        return False
+    """Completion offers exactly what `help` lists (commands/session.available)."""
     return available(cmd, actor)
 
 

@@ -14,7 +14,13 @@ from ..render import Result
 
 
 def available(cmd, actor) -> bool:
-    """Is CMD offered to ACTOR (None = nobody logged in)? The policy decides."""
+    """Is CMD offered to ACTOR (None = nobody logged in) by `help` and completion?
+
+    The policy decides, minus what cannot apply: `setup` once someone is logged in (there
+    are users then), `logout` while nobody is.
+    """
+    if (cmd.name == "setup" and actor is not None) or (cmd.name == "logout" and actor is None):
+        return False
     if cmd.operation:
         return may(actor, cmd.operation)
     return actor is not None or not cmd.login
