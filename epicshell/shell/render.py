@@ -113,11 +113,20 @@ def to_table(result: Result, *, fancy: bool) -> str:
     return "\n".join(parts)
 
 
+NUMERIC_KEYS = {"id", "total", "due", "amount", "attendees", "entity_id"}
+
+
+def _is_numeric(key: str) -> bool:
+    """Ids, amounts and counts are right-aligned, as psql does, so digits line up."""
+    return key in NUMERIC_KEYS or key.endswith("_id")
+
+
 def _rows_table(rows, keys, style) -> str:
     from tabulate import tabulate
 
     return tabulate([[_table_value(row.get(k)) for k in keys] for row in rows], headers=list(keys),
-                    tablefmt=style, disable_numparse=True)
+                    tablefmt=style, disable_numparse=True,
+                    colalign=["right" if _is_numeric(k) else "left" for k in keys])
 
 
 def render(result: Result, fmt: str, *, fancy: bool = False) -> str:
