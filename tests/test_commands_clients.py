@@ -114,6 +114,19 @@ def test_view_has_contracts_and_events_sections(shell, make):
     assert shell.fails("client view 99") == "error: client 99 not found"
 
 
+def test_view_shows_the_first_related_records_and_how_to_list_them_all(shell, make):
+    client = make.client(full_name="Busy Client")
+    contract = make.contract(client, total="10", signed=True)
+    for n in range(22):
+        make.contract(client, total="1")
+        make.event(contract, name=f"Event {n}")
+    table = shell.ok(f"client view {client.id}").out
+    assert f"contracts (first 20 of 23; all: contract list --client {client.id})" in table
+    assert f"events (first 20 of 22; all: event list --client {client.id})" in table
+    listed = shell.ok(f"event list --client {client.id} --format json --limit 100").json()
+    assert len(listed) == 22
+
+
 def test_update_changes_only_given_fields(shell, make):
     client = make.client("commercial", full_name="Old Name", company="Old Co")
     shell.login("commercial")

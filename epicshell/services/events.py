@@ -24,7 +24,7 @@ def _with_names():
 
 @requires("event.read", write=False)
 def list_events(actor, *, mine=False, unassigned=False, upcoming=False, days=None, support=None,
-                contract=None, search=None, page=1, limit=50):
+                contract=None, client=None, search=None, page=1, limit=50):
     conditions = []
     needs_contract = needs_client = False
     if mine:
@@ -48,6 +48,9 @@ def list_events(actor, *, mine=False, unassigned=False, upcoming=False, days=Non
         conditions.append(Event.support == parse_id(support, "support"))
     if contract is not None:
         conditions.append(Event.contract == parse_id(contract, "contract"))
+    if client is not None:
+        conditions.append(Contract.client == parse_id(client, "client"))
+        needs_contract = True
     if search and search.strip():
         text = search.strip().lower()
         conditions.append(Event.name_key.contains(text) | Event.location.contains(search.strip())

@@ -26,6 +26,17 @@ class Section:
     title: str
     rows: list[dict]
     keys: tuple
+    total: int | None = None  # when only the first rows are shown
+    more: str = ""  # the command that lists them all
+
+    @classmethod
+    def of_page(cls, title, page, to_record, keys, more: str = ""):
+        return cls(title, [to_record(r) for r in page.rows], keys, total=page.total, more=more)
+
+    def heading(self) -> str:
+        if self.total is None or self.total <= len(self.rows):
+            return f"{self.title} ({len(self.rows)})"
+        return f"{self.title} (first {len(self.rows)} of {self.total:,}; all: {self.more})"
 
 
 @dataclass
@@ -99,7 +110,7 @@ def to_table(result: Result, *, fancy: bool) -> str:
                               disable_numparse=True))
         for section in result.sections:
             parts.append("")
-            parts.append(f"{section.title} ({len(section.rows)})")
+            parts.append(section.heading())
             if section.rows:
                 parts.append(_rows_table(section.rows, section.keys, style))
     elif result.rows:

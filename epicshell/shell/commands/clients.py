@@ -16,6 +16,7 @@ from .common import given, paging, refuse_early, update_values
 
 CLIENT_ID = Arg("id", "client id", complete=lookups.client_ids)
 FIELD_OPTS = tuple(Opt(f.flag, f.label.lower(), metavar=f.name.upper()) for f in CLIENT_FIELDS)
+RELATED_LIMIT = 20  # a view shows the first related records; the list commands page them all
 RELATED_CONTRACT_KEYS = ("id", "status", "total", "due", "signed_at")
 RELATED_EVENT_KEYS = ("id", "name", "start", "end", "support", "location")
 
@@ -54,13 +55,13 @@ def client_search(ctx, args):
          examples=("client view 12",))
 def client_view(ctx, args):
     client = clients.get_client(ctx.actor, args.id)
-    its_contracts = contracts.list_contracts(ctx.actor, client=client.id, limit=100).rows
-    its_events = []
-    for contract in its_contracts:
-        its_events.extend(events.list_events(ctx.actor, contract=contract.id, limit=100).rows)
+    its_contracts = contracts.list_contracts(ctx.actor, client=client.id, limit=RELATED_LIMIT)
+    its_events = events.list_events(ctx.actor, client=client.id, limit=RELATED_LIMIT)
     return Result.view(client_record(client), CLIENT_KEYS, sections=[
-        Section("contracts", [contract_record(c) for c in its_contracts], RELATED_CONTRACT_KEYS),
-        Section("events", [event_record(e) for e in its_events], RELATED_EVENT_KEYS),
+        Section.of_page("contracts", its_contracts, contract_record, RELATED_CONTRACT_KEYS,
+                        more=f"contract list --client {client.id}"),
+        Section.of_page("events", its_events, event_record, RELATED_EVENT_KEYS,
+                        more=f"event list --client {client.id}"),
     ])
 
 

@@ -75,11 +75,12 @@ def _payment_record(payment) -> dict:
          examples=("contract view 7", "contract view 7 --format json"))
 def contract_view(ctx, args):
     contract = contracts.get_contract(ctx.actor, args.id)
-    its_events = events.list_events(ctx.actor, contract=contract.id, limit=100).rows
+    its_events = events.list_events(ctx.actor, contract=contract.id, limit=20)
     return Result.view(contract_record(contract), CONTRACT_KEYS, sections=[
         Section("payments", [_payment_record(p) for p in contracts.payments_of(contract.id)],
                 PAYMENT_KEYS),
-        Section("events", [event_record(e) for e in its_events], RELATED_EVENT_KEYS),
+        Section.of_page("events", its_events, event_record, RELATED_EVENT_KEYS,
+                        more=f"event list --contract {contract.id}"),
     ])
 
 

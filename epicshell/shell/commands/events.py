@@ -38,13 +38,15 @@ def _list(ctx, args, **filters):
                      complete=lookups.support_ids),
                  Opt("--contract", "only this contract's events", metavar="ID",
                      complete=lookups.contract_ids),
+                 Opt("--client", "only this client's events", metavar="ID",
+                     complete=lookups.client_ids),
                  Opt("--search", "text in the name, location or client name", metavar="TEXT"),
                  FORMAT, *PAGING),
          examples=("event list --unassigned", "event list --upcoming --days 7 --format csv"))
 def event_list(ctx, args):
     return _list(ctx, args, mine=args.mine, unassigned=args.unassigned, upcoming=args.upcoming,
                  days=whole_number(args, "days"), support=args.support, contract=args.contract,
-                 search=args.search)
+                 client=args.client, search=args.search)
 
 
 @command("event mine", summary="Your events: assigned to you, or of your clients "
