@@ -80,11 +80,14 @@ class Contract(BaseModel):
     commercial = ForeignKeyField(User, backref="contracts", index=True, on_delete="RESTRICT")
     total_cents = BigIntegerField()
     due_cents = BigIntegerField(index=True)
-    status = CharField(max_length=10, default="draft", index=True)
+    status = CharField(max_length=10, default="draft")
     signed_at = DateTimeField(null=True)
     version = IntegerField(default=1)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("status", "due_cents"), False),)
 
     @property
     def total(self):
