@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from peewee import SqliteDatabase
+
 from .models import database
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -98,7 +100,22 @@ def open_database(url: str, *, upgrade: bool = True):
     database.initialize(db)
     if upgrade:
         migrate(db)
+        if isinstance(db, SqliteDatabase):
+            _ensure_sqlite_statistics(db)
     return db
+
+
+def _ensure_sqlite_statistics(db) -> None:
+    """Give SQLite's planner table statistics once, if it has none.
+
+    Without them SQLite guesses, and on large tables it guesses badly (a filtered list
+    sorted in a temporary B-tree instead of read in id order: 700 ms instead of 1 ms on a
+    million contracts). PostgreSQL keeps its own statistics (autovacuum).
+    """
+    has_stats = db.execute_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'").fetchone()
+    if not has_stats:
+        db.execute_sql("ANALYZE")
 
 
 def reopen_connection() -> bool:
@@ -121,6 +138,10 @@ def reopen_connection() -> bool:
 
 def close_database() -> None:
     if database.obj is not None and not database.is_closed():
+        if isinstance(database.obj, SqliteDatabase):
+            # Refresh the planner's statistics for tables that grew a lot (SQLite's advice:
+            # run before closing a long-lived connection; cheap when nothing changed).
+            database.execute_sql("PRAGMA optimize")
         database.close()
 
 

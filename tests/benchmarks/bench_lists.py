@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from epicshell import security
-from epicshell.db import open_database
+from epicshell.db import close_database, open_database
 from epicshell.models import Client, Contract, Event, User, database, utcnow
 
 BATCH = 5000
@@ -95,6 +95,10 @@ def main() -> None:
     staff = fill(options.rows)
     print(f"filled {options.rows:,} clients, contracts and events in "
           f"{time.perf_counter() - began:.1f} s ({url})")
+    close_database()  # then reopen as the shell does: statistics are gathered on open/close
+    began = time.perf_counter()
+    open_database(url)
+    print(f"reopened in {time.perf_counter() - began:.1f} s")
 
     from epicshell.services import clients, contracts, events
     from epicshell.shell import lookups
