@@ -36,13 +36,16 @@ def _actual_indexes(db, table: str) -> set[tuple[tuple[str, ...], bool]]:
 
 
 def describe_schema(db) -> dict:
-    """Tables → columns (name, type, null) and indexes (name, columns, unique)."""
+    """Tables → columns (name, type, null) and indexes (name, columns, unique).
+
+    SQLite's own tables (sqlite_stat1: planner statistics) are not part of the schema.
+    """
     return {
         table: {
             "columns": sorted((c.name, c.data_type.lower(), bool(c.null)) for c in db.get_columns(table)),
             "indexes": sorted((i.name, tuple(i.columns), bool(i.unique)) for i in db.get_indexes(table)),
         }
-        for table in sorted(db.get_tables())
+        for table in sorted(db.get_tables()) if not table.startswith("sqlite_")
     }
 
 
@@ -194,3 +197,15 @@ def test_missing_postgresql_database_is_refused():
 ])
 def test_mask_url(url, masked):
     assert mask_url(url) == masked
+
+
+def test_sqlite_planner_statistics_exist_after_open(tmp_path):
+    from epicshell.db import close_database, open_database
+
+    db = open_database(f"sqlite:///{tmp_path / 'stats.db'}")
+    try:
+        tables = db.get_tables()
+        found = db.execute_sql("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone()
+        assert "contract" in tables and found is not None
+    finally:
+        close_database()
