@@ -154,3 +154,22 @@ def snapshot_rows() -> dict:
 def db_snapshot(db):
     """A function returning every row of every table (see snapshot_rows)."""
     return snapshot_rows
+
+
+@pytest.fixture
+def shell(db_url, staff, monkeypatch):
+    """A non-interactive shell over the test database, logged in as management.
+
+    (Modules that drive a terminal define their own `shell`, which takes precedence.)
+    """
+    from shell_helpers import open_shell
+
+    return open_shell(db_url, monkeypatch, "management")
+
+
+@pytest.fixture
+def ids(make, staff):
+    """The small world of records the command tests refer to by name ({client}, {event}, …)."""
+    from shell_helpers import build_world
+
+    return build_world(make, staff)

@@ -3,23 +3,13 @@ from __future__ import annotations
 
 import pytest
 from conftest import snapshot_rows
-from shell_helpers import build_world, check_refused_then_allowed, commands_of, open_shell
+from shell_helpers import check_refused_then_allowed, commands_of, open_shell
 
 from epicshell.models import Client, Contract
 from epicshell.services.records import CLIENT_KEYS
 
 NEW_CLIENT = ("client create --full-name 'Kevin Casey' --email kevin@startup.io "
               "--phone '+33 6 12 34 56 78' --company 'Cool Startup LLC'")
-
-
-@pytest.fixture
-def shell(db_url, staff, monkeypatch):
-    return open_shell(db_url, monkeypatch, "management")
-
-
-@pytest.fixture
-def ids(make, staff):
-    return build_world(make, staff)
 
 
 # commands.md §4, Clients. {client} belongs to "commercial"; "commercial2" does not own it.

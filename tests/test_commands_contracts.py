@@ -3,21 +3,10 @@ from __future__ import annotations
 
 import pytest
 from conftest import snapshot_rows
-from shell_helpers import build_world, check_refused_then_allowed, commands_of, open_shell
+from shell_helpers import check_refused_then_allowed, commands_of, open_shell
 
 from epicshell.models import Contract
 from epicshell.services.records import CONTRACT_KEYS
-
-
-@pytest.fixture
-def shell(db_url, staff, monkeypatch):
-    return open_shell(db_url, monkeypatch, "management")
-
-
-@pytest.fixture
-def ids(make, staff):
-    return build_world(make, staff)
-
 
 # commands.md §4, Contracts. "commercial" is the owner of {client}; "commercial2" is not.
 PERMISSIONS = [

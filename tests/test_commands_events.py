@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from conftest import snapshot_rows
-from shell_helpers import build_world, check_refused_then_allowed, commands_of, open_shell
+from shell_helpers import check_refused_then_allowed, commands_of, open_shell
 
 from epicshell.models import Event
 from epicshell.services.records import EVENT_KEYS
@@ -20,16 +20,6 @@ CREATE = ("event create {signed} --name 'Launch party' --start '2030-06-01 18:00
 
 def local(days: float) -> str:
     return (datetime.now() + timedelta(days=days)).strftime("%Y-%m-%d %H:%M")
-
-
-@pytest.fixture
-def shell(db_url, staff, monkeypatch):
-    return open_shell(db_url, monkeypatch, "management")
-
-
-@pytest.fixture
-def ids(make, staff):
-    return build_world(make, staff)
 
 
 # commands.md §4, Events. {event} is on a contract of "commercial" and assigned to "support".

@@ -7,7 +7,6 @@ from shell_helpers import (
     EMAILS,
     NEW_PASSWORD,
     NEW_PASSWORD_ENV,
-    build_world,
     check_refused_then_allowed,
     commands_of,
     open_shell,
@@ -18,16 +17,6 @@ from epicshell.services.records import USER_KEYS
 
 NEW_USER = ("user create --email new@epic.test --full-name 'New Person' --department support "
             "--employee-number S009 --password-env EPICSHELL_PASSWORD")
-
-
-@pytest.fixture
-def shell(db_url, staff, monkeypatch):
-    return open_shell(db_url, monkeypatch, "management")
-
-
-@pytest.fixture
-def ids(make, staff):
-    return build_world(make, staff)
 
 
 # commands.md §4, Users: each command once for an allowed department, refused for the others.
