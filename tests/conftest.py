@@ -173,3 +173,13 @@ def ids(make, staff):
     from shell_helpers import build_world
 
     return build_world(make, staff)
+
+
+@pytest.fixture
+def sentry():
+    """A local Sentry ingest endpoint (tests/sentry_server.py) that must see no bad request."""
+    from sentry_server import SentryServer
+
+    with SentryServer() as server:
+        yield server
+    assert not server.errors, server.errors

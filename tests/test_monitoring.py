@@ -22,7 +22,6 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import PASSWORD
 from sentry_server import (
-    SentryServer,
     action_events,
     child_env,
     console_script,
@@ -43,11 +42,6 @@ OTHER_PASSWORD = "another fine passphrase"
 ERROR_ID = re.compile(r"unexpected error \(id (\w+)\)")
 
 
-@pytest.fixture
-def sentry():
-    with SentryServer() as server:
-        yield server
-    assert not server.errors, server.errors
 
 
 @pytest.fixture

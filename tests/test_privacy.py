@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from conftest import PASSWORD
-from sentry_server import SentryServer, action_events, child_env, console_script, error_events, tags
+from sentry_server import action_events, child_env, console_script, error_events, tags
 from shell_helpers import open_shell
 
 from epicshell import monitoring
@@ -36,11 +36,6 @@ STAFF = {"email": "billy.private@epic.test", "full_name": "Billy Privatename"}
 ERROR_ID = re.compile(r"unexpected error \(id (\w+)\)")
 
 
-@pytest.fixture
-def sentry():
-    with SentryServer() as server:
-        yield server
-    assert not server.errors, server.errors
 
 
 def with_password(db_url: str) -> str:

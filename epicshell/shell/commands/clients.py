@@ -12,7 +12,7 @@ from .. import lookups
 from ..fields import CLIENT_FIELDS, COMMERCIAL_FIELD
 from ..registry import FORMAT, PAGING, Arg, Flag, Opt, command
 from ..render import Result, Section
-from .common import given, paging, refuse_early, update_values
+from .common import given, paging, run_update
 
 CLIENT_ID = Arg("id", "client id", complete=lookups.client_ids)
 FIELD_OPTS = tuple(Opt(f.flag, f.label.lower(), metavar=f.name.upper()) for f in CLIENT_FIELDS)
@@ -87,17 +87,10 @@ def client_create(ctx, args):
          examples=("client update 12 --phone '+33 6 00 00 00 00'",
                    "client update 12   (opens the wizard with the current values)"))
 def client_update(ctx, args):
-    def current():
-        client = clients.get_client(ctx.actor, args.id)
-        refuse_early(ctx, "client.update", client)
-        values = {f.name: getattr(client, f.name) or "" for f in CLIENT_FIELDS}
-        return values, client.version, f"Update client {client.id}"
-
-    values, version = update_values(ctx, CLIENT_FIELDS, args, current)
-    if not values:
-        return Result(message="Nothing changed.")
-    client = clients.update_client(ctx.actor, args.id, expected_version=version, **values)
-    return Result(message=f"Updated client {client.id}.")
+    client = run_update(ctx, args, CLIENT_FIELDS, entity="client", load=clients.get_client,
+                        save=clients.update_client,
+                        current_of=lambda c: {f.name: getattr(c, f.name) or "" for f in CLIENT_FIELDS})
+    return Result(message=f"Updated client {client.id}." if client else "Nothing changed.")
 
 
 @command("client assign", summary="Give a client (and its contracts) to another commercial.",

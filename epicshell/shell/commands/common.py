@@ -113,3 +113,21 @@ def require_password_env(ctx, args, option: str = "password_env") -> None:
         flag = "--" + option.replace("_", "-")
         raise UsageError(f"missing required option: {flag} (passwords are read from the "
                          "environment, never from the command line)")
+
+
+def run_update(ctx, args, fields, *, entity: str, load, save, current_of):
+    """The whole `ENTITY update ID` flow; returns the saved record, or None if nothing changed.
+
+    LOAD(actor, id) reads the record for the wizard (refused early if the policy says no),
+    CURRENT_OF(record) gives its values as the wizard shows them, SAVE(actor, id, …) is the
+    service call, given the version the wizard started from.
+    """
+    def current():
+        record = load(ctx.actor, args.id)
+        refuse_early(ctx, f"{entity}.update", record)
+        return current_of(record), record.version, f"Update {entity} {record.id}"
+
+    values, version = update_values(ctx, fields, args, current)
+    if not values:
+        return None
+    return save(ctx.actor, args.id, expected_version=version, **values)

@@ -12,7 +12,7 @@ from .. import lookups
 from ..fields import CONTRACT_FIELDS, Field
 from ..registry import FORMAT, PAGING, YES, Arg, Flag, Opt, command
 from ..render import Result, Section
-from .common import complete_values, given, paging, refuse_early, update_values
+from .common import complete_values, given, paging, refuse_early, run_update
 
 CONTRACT_ID = Arg("id", "contract id", complete=lookups.contract_ids)
 AMOUNT_OPTS = (Opt("--total", "total amount, e.g. 1500 or 1500.50", metavar="AMOUNT"),
@@ -110,16 +110,12 @@ def contract_create(ctx, args):
          examples=("contract update 7 --due 250.50",
                    "contract update 7   (opens the wizard with the current values)"))
 def contract_update(ctx, args):
-    def current():
-        contract = contracts.get_contract(ctx.actor, args.id)
-        refuse_early(ctx, "contract.update", contract)
-        values = {"total": format_cents(contract.total_cents), "due": format_cents(contract.due_cents)}
-        return values, contract.version, f"Update contract {contract.id}"
-
-    values, version = update_values(ctx, CONTRACT_FIELDS, args, current)
-    if not values:
+    contract = run_update(
+        ctx, args, CONTRACT_FIELDS, entity="contract", load=contracts.get_contract,
+        save=contracts.update_contract,
+        current_of=lambda c: {"total": format_cents(c.total_cents), "due": format_cents(c.due_cents)})
+    if contract is None:
         return Result(message="Nothing changed.")
-    contract = contracts.update_contract(ctx.actor, args.id, expected_version=version, **values)
     return Result(message=f"Updated contract {contract.id}: total "
                   f"{format_cents(contract.total_cents)}, due {format_cents(contract.due_cents)}.")
 

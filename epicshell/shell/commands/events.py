@@ -12,7 +12,7 @@ from .. import lookups
 from ..fields import EVENT_FIELDS
 from ..registry import FORMAT, PAGING, Arg, Flag, Opt, command
 from ..render import Result, Section
-from .common import complete_values, given, paging, refuse_early, update_values, whole_number
+from .common import complete_values, given, paging, refuse_early, run_update, whole_number
 
 EVENT_ID = Arg("id", "event id", complete=lookups.event_ids)
 _FIELD_HELP = {"start": "start, local time YYYY-MM-DD HH:MM", "end": "end, after the start",
@@ -118,16 +118,9 @@ def _current_values(event) -> dict:
          examples=("event update 3 --attendees 150 --notes 'Vegetarian menu'",
                    "event update 3   (opens the wizard with the current values)"))
 def event_update(ctx, args):
-    def current():
-        event = events.get_event(ctx.actor, args.id)
-        refuse_early(ctx, "event.update", event)
-        return _current_values(event), event.version, f"Update event {event.id}"
-
-    values, version = update_values(ctx, EVENT_FIELDS, args, current)
-    if not values:
-        return Result(message="Nothing changed.")
-    event = events.update_event(ctx.actor, args.id, expected_version=version, **values)
-    return Result(message=f"Updated event {event.id}.")
+    event = run_update(ctx, args, EVENT_FIELDS, entity="event", load=events.get_event,
+                       save=events.update_event, current_of=_current_values)
+    return Result(message=f"Updated event {event.id}." if event else "Nothing changed.")
 
 
 @command("event assign", summary="Make a support user the event's contact.",

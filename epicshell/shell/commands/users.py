@@ -18,7 +18,7 @@ from .common import (
     new_password,
     paging,
     require_password_env,
-    update_values,
+    run_update,
 )
 
 USER_ID = Arg("id", "user id", complete=lookups.user_ids)
@@ -70,16 +70,10 @@ def user_create(ctx, args):
          examples=("user update 4 --department commercial",
                    "user update 4   (opens the wizard with the current values)"))
 def user_update(ctx, args):
-    def current():
-        user = users.get_user(ctx.actor, args.id)
-        values = {f.name: getattr(user, f.name) or "" for f in USER_FIELDS}
-        return values, user.version, f"Update user {user.id}"
-
-    values, version = update_values(ctx, USER_FIELDS, args, current)
-    if not values:
-        return Result(message="Nothing changed.")
-    user = users.update_user(ctx.actor, args.id, expected_version=version, **values)
-    return Result(message=f"Updated user {user.id}.")
+    user = run_update(ctx, args, USER_FIELDS, entity="user", load=users.get_user,
+                      save=users.update_user,
+                      current_of=lambda u: {f.name: getattr(u, f.name) or "" for f in USER_FIELDS})
+    return Result(message=f"Updated user {user.id}." if user else "Nothing changed.")
 
 
 @command("user deactivate", summary="Deactivate an account: no login, its sessions end, "
