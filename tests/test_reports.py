@@ -295,3 +295,43 @@ def test_bad_input_is_one_line_and_changes_nothing(shell, world, db_snapshot, li
 def test_nobody_logged_in_gets_no_report(db_url, world, monkeypatch):
     shell = open_shell(db_url, monkeypatch)
     assert "not logged in" in shell.fails("report unpaid")
+
+
+# --- local months -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def paris(monkeypatch):
+    """Run in Europe/Paris (UTC+1 in winter, +2 from the last Sunday of March)."""
+    import time
+
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_months_are_local_calendar_months_cut_to_the_period(paris):
+    from epicshell.services.reports import month_boundaries
+
+    assert month_boundaries(datetime(2026, 2, 10), datetime(2026, 4, 5)) == [
+        ("2026-02", datetime(2026, 2, 10), datetime(2026, 2, 28, 23)),
+        ("2026-03", datetime(2026, 2, 28, 23), datetime(2026, 3, 31, 22)),
+        ("2026-04", datetime(2026, 3, 31, 22), datetime(2026, 4, 5)),
+    ]
+
+
+def test_both_databases_put_a_signature_in_its_local_month(paris, shell, make):
+    from epicshell.models import Contract
+
+    late = make.contract(make.client(), total="10.00", signed=True)
+    early = make.contract(make.client(), total="1.00", signed=True)
+    # 23:30 UTC on 28 February is 00:30 on 1 March in Paris; 22:59 is still February.
+    Contract.update(signed_at=datetime(2026, 2, 28, 23, 30)).where(
+        Contract.id == late.id).execute()
+    Contract.update(signed_at=datetime(2026, 2, 28, 22, 59)).where(
+        Contract.id == early.id).execute()
+    rows = shell.ok("report revenue --from 2026-02-01 --to 2026-03-31 --format json").json()
+    assert [(r["month"], r["amount_signed"]) for r in rows] == [
+        ("2026-02", "1.00"), ("2026-03", "10.00"), ("total", "11.00")]

@@ -1,9 +1,10 @@
 """`report pipeline|revenue|unpaid|workload`: business figures summed by the database.
 
 The services return rows and a total row (amounts as two-decimal strings, counts as
-integers); CSV and JSON carry exactly those. A table on a terminal also shows the period
-and, for `report revenue`, bar columns: the bars are drawing, not data, so scripts and
-the data formats never get them.
+integers); CSV and JSON carry exactly those. A table leaves out the id columns (the names
+are there; it must fit the screen) and adds the period below; on a terminal, `report
+revenue` also gets bar columns: the bars are drawing, not data, so scripts and the data
+formats never get them.
 """
 from __future__ import annotations
 
@@ -50,9 +51,12 @@ def _period_line(what: str, report) -> str:
 def _result(ctx, args, report, footer: str | None = None, bars: bool = False) -> Result:
     fmt = args.format or ctx.app.output_format
     rows, keys = report.all_rows, report.keys
-    if bars and fmt == "table" and ctx.interactive:
+    if fmt != "table":
+        return Result(rows=rows, keys=keys)
+    keys = tuple(k for k in keys if not k.endswith("_id"))  # names say it; ids are in CSV/JSON
+    if bars and ctx.interactive:
         rows, keys = with_bars(rows, keys)
-    return Result(rows=rows, keys=keys, message=footer if fmt == "table" else None)
+    return Result(rows=rows, keys=keys, message=footer)
 
 
 @command("report pipeline", summary="Per commercial: clients, contracts by status, amounts "
