@@ -2,8 +2,9 @@
 
 Each section is a page of an existing list (the same query as the command it names, so
 the count in the agenda and the rows of that command always agree), plus, for
-management, the total amount due on signed contracts. Old drafts are listed oldest first,
-as `contract list --unsigned` lists them.
+management, the total amount due on signed contracts. Old drafts have no list of their
+own: they are read oldest first, and their section names `contract list --unsigned`,
+which lists every draft, the oldest first as well.
 
 - support: their events in the next N days (default 7), soonest first;
 - commercial: their clients' events in the next N days (default 7), their drafts older
@@ -21,7 +22,8 @@ from peewee import fn
 from ..models import Contract, utcnow
 from ..validation import MAX_AMOUNT_CENTS
 from . import contracts, events
-from .base import Page
+from .base import Page, paginate
+from .contracts import _with_names as contract_rows  # contracts with client and commercial
 from .policy import COMMERCIAL, MANAGEMENT, requires
 from .reports import parse_days
 
@@ -70,10 +72,14 @@ def _event_section(actor, days, limit, *, key, mine, noun) -> AgendaSection:
 
 
 def _old_drafts(actor, limit, *, mine) -> AgendaSection:
+    """Drafts created more than the department's age ago, oldest first (read in the order of
+    the (commercial, status, created_at) or (status, created_at) index: no sort)."""
     age = OLD_DRAFT_DAYS[actor.department]
-    cutoff = utcnow() - timedelta(days=age)
-    page = contracts.list_contracts(actor, mine=mine, unsigned=True, created_before=cutoff,
-                                    limit=limit)
+    condition = (Contract.status == "draft") & (Contract.created_at < utcnow() - timedelta(days=age))
+    if mine:
+        condition &= Contract.commercial == actor.id
+    query = contract_rows().where(condition).order_by(Contract.created_at, Contract.id)
+    page = paginate(query, 1, limit, count_query=Contract.select(Contract.id).where(condition))
     command = "contract list --mine --unsigned" if mine else "contract list --unsigned"
     older = f"older than {age} days"
     return AgendaSection("old_drafts", "contract", page, command,

@@ -24,7 +24,7 @@ def _with_names():
 
 @requires("contract.read", write=False)
 def list_contracts(actor, *, mine=False, unsigned=False, unpaid=False, status=None, client=None,
-                   created_before=None, page=1, limit=50):
+                   page=1, limit=50):
     conditions = []
     if mine:
         conditions.append(Contract.commercial == actor.id)
@@ -39,8 +39,6 @@ def list_contracts(actor, *, mine=False, unsigned=False, unpaid=False, status=No
         conditions.append(Contract.status == status)
     if client is not None:
         conditions.append(Contract.client == parse_id(client, "client"))
-    if created_before is not None:  # the agenda's old drafts (a UTC datetime)
-        conditions.append(Contract.created_at < created_before)
     query, counted = _with_names(), Contract.select(Contract.id)
     for condition in conditions:
         query, counted = query.where(condition), counted.where(condition)
