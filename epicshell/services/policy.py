@@ -78,6 +78,8 @@ POLICY: dict[str, dict[str, str]] = {
     "event.assign": {MANAGEMENT: ANY},
     "history.read": _READ_ALL,
     "audit.read": {MANAGEMENT: ANY},
+    "agenda.read": _READ_ALL,  # each user's own agenda: what needs them now
+    "report.read": _READ_ALL,
 }
 
 _DESCRIPTIONS = {

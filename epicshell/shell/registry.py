@@ -225,10 +225,12 @@ def load_commands() -> dict[str, Command]:
     tell whether the others are loaded.
     """
     from .commands import (  # noqa: F401
+        agenda,
         audit,
         clients,
         contracts,
         events,
+        reports,
         session,
         users,
     )
