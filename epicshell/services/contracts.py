@@ -6,6 +6,8 @@ two staff recording payments at once can never take the amount due below zero.
 """
 from __future__ import annotations
 
+from peewee import fn
+
 from ..errors import EpicError, NotFound, ValidationError
 from ..models import Client, Contract, Payment, User, utcnow
 from ..validation import CONTRACT_STATUSES, format_cents, parse_amount, parse_id
@@ -59,6 +61,33 @@ def _check_amounts(total_cents: int, due_cents: int) -> None:
                               f"{format_cents(total_cents)}")
 
 
+def clean_amounts(total, due=None) -> tuple[int, int]:
+    """(total_cents, due_cents) of a new contract: due defaults to the total, 0 <= due <= total.
+
+    The one rule of `contract create` and of every imported contract row.
+    """
+    total_cents = parse_amount(total, "total")
+    due_cents = total_cents if due is None or due == "" else parse_amount(due, "due")
+    _check_amounts(total_cents, due_cents)
+    return total_cents, due_cents
+
+
+def _record_adjustment(actor, contract: Contract) -> int:
+    """Record the payment that makes the payments add up to total − due; return its cents.
+
+    Payments always explain total − due: a `due` set below the total without a payment
+    (create or update --due) gets one payment of the difference, marked as an
+    adjustment (negative when due went back up). 0 when nothing was missing.
+    """
+    paid = (Payment.select(fn.COALESCE(fn.SUM(Payment.amount_cents), 0))
+            .where(Payment.contract == contract.id).scalar())
+    missing = contract.total_cents - contract.due_cents - int(paid)
+    if missing:
+        Payment.create(contract=contract.id, amount_cents=missing, adjustment=True,
+                       recorded_by=actor.id if actor is not None else None)
+    return missing
+
+
 def _refuse_if_cancelled(contract: Contract) -> None:
     if contract.status == "cancelled":
         raise EpicError(f"contract {contract.id} is cancelled and accepts no change")
@@ -67,14 +96,15 @@ def _refuse_if_cancelled(contract: Contract) -> None:
 @requires("contract.create", Client)
 def create_contract(actor, client, *, total, due=None):
     """A new draft for CLIENT; its commercial is the client's; due defaults to the total."""
-    total_cents = parse_amount(total, "total")
-    due_cents = total_cents if due is None or due == "" else parse_amount(due, "due")
-    _check_amounts(total_cents, due_cents)
+    total_cents, due_cents = clean_amounts(total, due)
     contract = Contract.create(client=client.id, commercial=client.commercial_id,
                                total_cents=total_cents, due_cents=due_cents, status="draft")
-    audit(actor, "create", "contract", contract.id, {
-        "client": (None, client.full_name), "total": (None, format_cents(total_cents)),
-        "due": (None, format_cents(due_cents)), "status": (None, "draft")})
+    changes = {"client": (None, client.full_name), "total": (None, format_cents(total_cents)),
+               "due": (None, format_cents(due_cents)), "status": (None, "draft")}
+    adjusted = _record_adjustment(actor, contract)
+    if adjusted:
+        changes["adjustment"] = (None, format_cents(adjusted))
+    audit(actor, "create", "contract", contract.id, changes)
     notify("contract.created", contract_id=contract.id, client_id=client.id, actor_id=actor.id)
     return contract
 
@@ -95,6 +125,9 @@ def update_contract(actor, contract, *, total=None, due=None, expected_version=N
     if changes:
         versioned_update(contract, {"total_cents": total_cents, "due_cents": due_cents},
                          "contract", expected_version)
+        adjusted = _record_adjustment(actor, contract)
+        if adjusted:
+            changes["adjustment"] = (None, format_cents(adjusted))
         audit(actor, "update", "contract", contract.id, changes)
     return contract
 
