@@ -27,6 +27,13 @@ def _with_names():
 @requires("contract.read", write=False)
 def list_contracts(actor, *, mine=False, unsigned=False, unpaid=False, status=None, client=None,
                    page=1, limit=50):
+    query, counted = contract_query(actor, mine=mine, unsigned=unsigned, unpaid=unpaid,
+                                    status=status, client=client)
+    return paginate(query.order_by(Contract.id), page, limit, count_query=counted)
+
+
+def contract_query(actor, *, mine=False, unsigned=False, unpaid=False, status=None, client=None):
+    """(rows with their names, the same rows' ids) of the contracts the filters select."""
     conditions = []
     if mine:
         conditions.append(Contract.commercial == actor.id)
@@ -44,7 +51,7 @@ def list_contracts(actor, *, mine=False, unsigned=False, unpaid=False, status=No
     query, counted = _with_names(), Contract.select(Contract.id)
     for condition in conditions:
         query, counted = query.where(condition), counted.where(condition)
-    return paginate(query.order_by(Contract.id), page, limit, count_query=counted)
+    return query, counted
 
 
 @requires("contract.read", write=False)
@@ -83,9 +90,14 @@ def _record_adjustment(actor, contract: Contract) -> int:
             .where(Payment.contract == contract.id).scalar())
     missing = contract.total_cents - contract.due_cents - int(paid)
     if missing:
-        Payment.create(contract=contract.id, amount_cents=missing, adjustment=True,
-                       recorded_by=actor.id if actor is not None else None)
+        Payment.insert(adjustment_row(actor, contract.id, missing)).execute()
     return missing
+
+
+def adjustment_row(actor, contract_id: int, cents: int) -> dict:
+    """The payment row explaining CENTS of total − due that no payment explains."""
+    return {"contract": contract_id, "amount_cents": cents, "adjustment": True, "paid_at": utcnow(),
+            "recorded_by": actor.id if actor is not None else None}
 
 
 def _refuse_if_cancelled(contract: Contract) -> None:
