@@ -226,6 +226,7 @@ def load_commands() -> dict[str, Command]:
     """
     from .commands import (  # noqa: F401
         audit,
+        calendar,
         clients,
         contracts,
         events,
