@@ -230,6 +230,7 @@ def load_commands() -> dict[str, Command]:
         clients,
         contracts,
         events,
+        gdpr,
         session,
         transfer,
         users,
