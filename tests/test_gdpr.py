@@ -148,5 +148,7 @@ def test_the_connections_secure_delete_setting_is_restored(shell, person, db_url
     if not db_url.startswith("sqlite"):
         pytest.skip("a SQLite setting")
     database.execute_sql("PRAGMA secure_delete = 0")
+    shell.ok(f"client update {person['client']} --email late.change@secret-startup.io")
     shell.ok(f"client forget {person['client']} --yes")
     assert database.execute_sql("PRAGMA secure_delete").fetchone()[0] == 0
+    assert b"late.change@secret-startup.io" not in _file_bytes(db_url)
