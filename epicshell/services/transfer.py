@@ -219,7 +219,7 @@ def _audit_imports(actor, entity: str, pairs, source: str, now) -> None:
         AuditEntry.new]).execute()
 
 
-def write_clients(actor, checked: Checked, source: str, progress=None) -> dict:
+def write_clients(actor, checked: Checked, source: str, *, progress=None) -> dict:
     """Insert the checked clients; returns {file id: new id} (data import links by it).
 
     This is the one place imported clients are written: derived data computed per
@@ -289,40 +289,39 @@ def write_events(actor, checked: Checked, source: str, contract_link=None, progr
 
 # --- the commands' services ---------------------------------------------------------------
 
+def _import_one(actor, entity: str, data: DataFile, check, write, *, dry_run: bool,
+                progress: Progress | None) -> ImportReport:
+    """CHECK(checker) every row of DATA, then WRITE them unless DRY_RUN, or refuse them all."""
+    checker = Checker()
+    checked = check(checker)
+    checker.refuse_if_any()
+    if not dry_run:
+        write(actor, checked, data.source, progress=progress)
+    return ImportReport({entity: len(checked.rows)}, {entity: checked.skipped}, dry_run)
+
+
 @requires("client.import")
 def import_clients(actor, data: DataFile, *, commercial=None, dry_run=False, skip_existing=False,
                    progress: Progress | None = None) -> ImportReport:
     """Import DATA's clients: management's go to `commercial_email` or COMMERCIAL, a
     commercial's are their own."""
-    checker = Checker()
-    checked = check_clients(actor, data, checker, commercial=commercial,
-                            skip_existing=skip_existing, progress=progress)
-    checker.refuse_if_any()
-    if not dry_run:
-        write_clients(actor, checked, data.source, progress)
-    return ImportReport({"client": len(checked.rows)}, {"client": checked.skipped}, dry_run)
+    return _import_one(actor, "client", data, lambda checker: check_clients(
+        actor, data, checker, commercial=commercial, skip_existing=skip_existing,
+        progress=progress), write_clients, dry_run=dry_run, progress=progress)
 
 
 @requires("contract.import")
 def import_contracts(actor, data: DataFile, *, dry_run=False,
                      progress: Progress | None = None) -> ImportReport:
-    checker = Checker()
-    checked = check_contracts(data, checker, progress=progress)
-    checker.refuse_if_any()
-    if not dry_run:
-        write_contracts(actor, checked, data.source, progress=progress)
-    return ImportReport({"contract": len(checked.rows)}, {"contract": 0}, dry_run)
+    return _import_one(actor, "contract", data, lambda checker: check_contracts(
+        data, checker, progress=progress), write_contracts, dry_run=dry_run, progress=progress)
 
 
 @requires("event.import")
 def import_events(actor, data: DataFile, *, dry_run=False,
                   progress: Progress | None = None) -> ImportReport:
-    checker = Checker()
-    checked = check_events(data, checker, progress=progress)
-    checker.refuse_if_any()
-    if not dry_run:
-        write_events(actor, checked, data.source, progress=progress)
-    return ImportReport({"event": len(checked.rows)}, {"event": 0}, dry_run)
+    return _import_one(actor, "event", data, lambda checker: check_events(
+        data, checker, progress=progress), write_events, dry_run=dry_run, progress=progress)
 
 
 @requires("data.import")
@@ -341,9 +340,10 @@ def import_data(actor, clients: DataFile, contracts: DataFile, events: DataFile,
     good_events = check_events(events, checker, contracts=good_contracts, progress=progress)
     checker.refuse_if_any()
     if not dry_run:
-        client_ids = write_clients(actor, good_clients, clients.source, progress)
-        contract_ids = write_contracts(actor, good_contracts, contracts.source, client_ids, progress)
-        write_events(actor, good_events, events.source, contract_ids, progress)
+        client_ids = write_clients(actor, good_clients, clients.source, progress=progress)
+        contract_ids = write_contracts(actor, good_contracts, contracts.source, client_ids,
+                                       progress=progress)
+        write_events(actor, good_events, events.source, contract_ids, progress=progress)
     checked = {"client": good_clients, "contract": good_contracts, "event": good_events}
     return ImportReport({k: len(v.rows) for k, v in checked.items()},
                         {k: v.skipped for k, v in checked.items()}, dry_run)

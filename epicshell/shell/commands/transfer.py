@@ -73,22 +73,21 @@ def client_import(ctx, args):
                            skip_existing=args.skip_existing, progress=progress), args.file)
 
 
-@command("contract import", summary="Create contracts from a CSV file: all rows or none.",
-         operation="contract.import", params=(FILE, DRY_RUN),
-         examples=("contract import contracts.csv --dry-run",))
-def contract_import(ctx, args):
-    return _run_import(ctx, lambda: [read_data_file(args.file, "contract")],
-                       lambda files, progress: transfer.import_contracts(
-                           ctx.actor, *files, dry_run=args.dry_run, progress=progress), args.file)
+def _import_command(entity: str, service) -> None:
+    """Register `ENTITY import FILE [--dry-run]` (management: the rows name their links)."""
+
+    @command(f"{entity} import", summary=f"Create {PLURAL[entity]} from a CSV file: all rows "
+             "or none.", operation=f"{entity}.import", params=(FILE, DRY_RUN),
+             examples=(f"{entity} import {PLURAL[entity]}.csv --dry-run",))
+    def run_import(ctx, args):
+        return _run_import(ctx, lambda: [read_data_file(args.file, entity)],
+                           lambda files, progress: service(
+                               ctx.actor, *files, dry_run=args.dry_run, progress=progress),
+                           args.file)
 
 
-@command("event import", summary="Create events from a CSV file: all rows or none.",
-         operation="event.import", params=(FILE, DRY_RUN),
-         examples=("event import events.csv --dry-run",))
-def event_import(ctx, args):
-    return _run_import(ctx, lambda: [read_data_file(args.file, "event")],
-                       lambda files, progress: transfer.import_events(
-                           ctx.actor, *files, dry_run=args.dry_run, progress=progress), args.file)
+_import_command("contract", transfer.import_contracts)
+_import_command("event", transfer.import_events)
 
 
 # --- export -------------------------------------------------------------------------------
