@@ -227,11 +227,14 @@ def load_commands() -> dict[str, Command]:
     from .commands import (  # noqa: F401
         agenda,
         audit,
+        calendar,
         clients,
         contracts,
         events,
+        gdpr,
         reports,
         session,
+        transfer,
         users,
     )
     return REGISTRY
