@@ -335,3 +335,18 @@ def test_both_databases_put_a_signature_in_its_local_month(paris, shell, make):
     rows = shell.ok("report revenue --from 2026-02-01 --to 2026-03-31 --format json").json()
     assert [(r["month"], r["amount_signed"]) for r in rows] == [
         ("2026-02", "1.00"), ("2026-03", "10.00"), ("total", "11.00")]
+
+
+def test_adjustments_are_not_money_collected(db_url, make, staff, monkeypatch):
+    """A due typed below the total records an adjustment payment: it explains total − due
+    but is no money received, so `report revenue` counts only the real payment."""
+    from epicshell.services import contracts
+
+    contract = make.contract(total="1000.00", due="400.00", signed=True)
+    contracts.pay_contract(staff["management"], contract.id, "150.00")
+    assert sorted(Payment.select(Payment.amount_cents, Payment.adjustment)
+                  .where(Payment.contract == contract.id).tuples()) == [(15000, False), (60000, True)]
+    shell = open_shell(db_url, monkeypatch, "management")
+    rows = shell.ok("report revenue --by commercial --format json").json()
+    assert rows[-1]["amount_collected"] == "150.00"
+    assert rows[-1]["amount_signed"] == "1000.00"

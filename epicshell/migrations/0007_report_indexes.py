@@ -6,7 +6,8 @@ instead of a million contracts:
 - contracts by status and creation date: management's old drafts, oldest first;
 - signed contracts by signature date, with commercial and total: `report revenue`;
 - signed contracts still owing money, with signature date and commercial: `report unpaid`;
-- payments by date, with contract and amount: the amounts collected of `report revenue`;
+- payments by date, with the adjustment flag, contract and amount: the amounts collected
+  of `report revenue` (adjustments are not collections);
 - events by start, with support and attendees: `report workload`.
 """
 
@@ -18,6 +19,6 @@ def up(migrator, db):
         migrator.add_index("contract", ("status", "signed_at", "commercial_id", "total_cents")),
         migrator.add_index("contract", ("status", "due_cents", "signed_at", "commercial_id")),
         migrator.add_index("contract", ("status", "created_at")),
-        migrator.add_index("payment", ("paid_at", "contract_id", "amount_cents")),
+        migrator.add_index("payment", ("paid_at", "adjustment", "contract_id", "amount_cents")),
         migrator.add_index("event", ("start", "support_id", "attendees")),
     )
