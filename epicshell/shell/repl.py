@@ -157,8 +157,7 @@ class Repl:
         try:
             empty = auth.needs_setup()
         except Exception as exc:  # the shell still starts; the first command will tell more
-            self.app.error(f"unexpected error (id {self.app.report_unexpected(exc)}); "
-                           "it was reported.")
+            self.app.error(self.app.failure_message(exc))
             return
         if empty:
             self._offer_setup()

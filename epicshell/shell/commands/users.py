@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ...services import users
 from ...services.records import USER_KEYS, user_record
+from ...validation import parse_search
 from .. import lookups
 from ..fields import USER_FIELDS
 from ..registry import FORMAT, PAGING, YES, Arg, Flag, Opt, command
@@ -38,7 +39,8 @@ NEW_PASSWORD_ENV = Opt("--password-env", "scripts: the environment variable hold
                  FORMAT, *PAGING),
          examples=("user list --department support", "user list --inactive --format csv"))
 def user_list(ctx, args):
-    page = users.list_users(ctx.actor, department=args.department, search=args.search,
+    page = users.list_users(ctx.actor, department=args.department,
+                            search=parse_search(args.search),
                             inactive=args.inactive, **paging(args))
     return Result.listing(page, user_record, USER_KEYS, empty="no users match")
 
