@@ -6,6 +6,7 @@ drift apart. Each parser returns the clean value or raises `ValidationError(fiel
 """
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -302,6 +303,23 @@ def parse_id(value, field: str = "id") -> int:
                        what="a record id (a whole number)")
 
 
+_public_allowed: set[str] = set()
+
+
+@contextlib.contextmanager
+def allowing_public_password(password: str):
+    """Within the block, accept PASSWORD although it is on the common list.
+
+    Only for filling the throw-away demo database: the demo password is published (it is
+    on the common list so that no real account can ever use it).
+    """
+    _public_allowed.add(password)
+    try:
+        yield
+    finally:
+        _public_allowed.discard(password)
+
+
 @lru_cache(maxsize=1)
 def common_passwords() -> frozenset[str]:
     from .resources import read_data_text
@@ -322,7 +340,7 @@ def check_password(password: str, email: str | None = None, field: str = "passwo
     refuse_control(field, password)
     if len(password.encode("utf-8")) > PASSWORD_MAX_BYTES:
         raise ValidationError(field, f"must be at most {PASSWORD_MAX_BYTES} bytes in UTF-8")
-    if password.lower() in common_passwords():
+    if password.lower() in common_passwords() and password not in _public_allowed:
         raise ValidationError(field, "is too common; choose another")
     if email:
         name = email.split("@", 1)[0].lower()

@@ -95,6 +95,8 @@ class Context:
         if env_var or not self.interactive:
             name = env_var or "EPICSHELL_PASSWORD"
             value = os.environ.get(name)
+            if value is None and name == "EPICSHELL_PASSWORD":
+                value = getattr(self.app.settings, "dotenv_password", None)
             if not value:
                 raise UsageError(f"environment variable {name} is not set (passwords are read "
                                  "from the environment when not typed at a terminal)")

@@ -138,11 +138,10 @@ def user_password(ctx, args):
          examples=("user reset-password 4", "user reset-password 4 --password-env NEW_PW"))
 def user_reset_password(ctx, args):
     user = users.get_user(ctx.actor, args.id)
+    users.refuse_own_reset(ctx.actor, user)  # before the password is asked
     require_password_env(ctx, args)
     password = new_password(ctx, f"New password for {user.email}", env_var=args.password_env,
                             email=user.email)
     user = users.reset_password(ctx.actor, user.id, new=password)
-    if user.id == ctx.actor.id:
-        ctx.app.session.start(user)  # resetting your own: this shell goes on
     return Result(message=f"Password of user {user.id} ({user.email}) reset; their sessions "
                   "end at their next command.")
