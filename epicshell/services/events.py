@@ -7,7 +7,15 @@ from peewee import JOIN
 
 from ..errors import EpicError, NotFound, ValidationError
 from ..models import Client, Contract, Event, User, utcnow
-from ..validation import parse_attendees, parse_count, parse_datetime, parse_id, parse_name, parse_text
+from ..validation import (
+    parse_attendees,
+    parse_datetime,
+    parse_days,
+    parse_id,
+    parse_name,
+    parse_notes,
+    parse_text,
+)
 from .base import audit, get_or_404, notify, paginate, versioned_update
 from .policy import COMMERCIAL, SUPPORT, requires
 from .staff import check_staff
@@ -52,7 +60,7 @@ def event_query(actor, *, mine=False, unassigned=False, upcoming=False, days=Non
     if unassigned:
         conditions.append(Event.support.is_null())
     if upcoming or days is not None:
-        span = 30 if days is None else parse_count(days, "days")
+        span = 30 if days is None else parse_days(days)
         now = utcnow()
         conditions.append((Event.start >= now) & (Event.start <= now + timedelta(days=span)))
     if support is not None:
@@ -105,7 +113,7 @@ def _clean_fields(values: dict) -> dict:
     if values.get("attendees") is not None:
         clean["attendees"] = parse_attendees(values["attendees"])
     if values.get("notes") is not None:
-        clean["notes"] = parse_text("notes", values["notes"], max_length=5000, required=False)
+        clean["notes"] = parse_notes(values["notes"])
     return clean
 
 
