@@ -13,7 +13,7 @@ from epicshell.services.session import Session
 from epicshell.shell.app import App, Environment
 from epicshell.shell.completion import ShellCompleter, split_line
 
-ANONYMOUS = {"exit", "help", "login", "quit", "setup", "status"}
+ANONYMOUS = {"exit", "help", "login", "quit", "set", "setup", "status"}
 
 
 class Clock:

@@ -230,6 +230,7 @@ def load_commands() -> dict[str, Command]:
         contracts,
         events,
         session,
+        settings,
         users,
     )
     return REGISTRY

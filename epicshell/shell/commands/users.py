@@ -9,6 +9,7 @@ from __future__ import annotations
 from ...services import users
 from ...services.records import USER_KEYS, user_record
 from .. import lookups
+from ..columns import USER
 from ..fields import USER_FIELDS
 from ..registry import FORMAT, PAGING, YES, Arg, Flag, Opt, command
 from ..render import Result
@@ -35,12 +36,13 @@ NEW_PASSWORD_ENV = Opt("--password-env", "scripts: the environment variable hold
                  Opt("--search", "text in the name or email, or an employee number",
                      metavar="TEXT"),
                  Flag("--inactive", "only deactivated accounts"),
-                 FORMAT, *PAGING),
+                 FORMAT, USER.option(), *PAGING),
          examples=("user list --department support", "user list --inactive --format csv"))
 def user_list(ctx, args):
+    columns = USER.pick(args.columns)
     page = users.list_users(ctx.actor, department=args.department, search=args.search,
                             inactive=args.inactive, **paging(args))
-    return Result.listing(page, user_record, USER_KEYS, empty="no users match")
+    return Result.listing(page, user_record, USER_KEYS, empty="no users match", columns=columns)
 
 
 @command("user view", summary="One staff account.", operation="user.view",
