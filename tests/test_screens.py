@@ -241,3 +241,26 @@ def test_csv_cells_are_spreadsheet_safe(shell, make):
     ]
     make.client(company="=HYPERLINK(\"http://evil\")")
     assert shell.ok("client list --format csv").csv()[-1]["company"] == "'=HYPERLINK(\"http://evil\")"
+
+
+# -- the shell's own lines fit 80 columns ---------------------------------------------------
+
+
+def test_help_and_every_command_help_fit_80_columns(db_url, staff, monkeypatch):
+    from epicshell.shell.registry import load_commands
+
+    for name, cmd in load_commands().items():
+        assert all(len(line) <= 80 for line in cmd.help_text().splitlines()), name
+        narrow = cmd.help_text(60).split("\nexamples:")[0]  # examples are never broken
+        assert all(len(line) <= 60 for line in narrow.splitlines()), name
+    shell = open_shell(db_url, monkeypatch)
+    for who in (None, "management", "commercial", "support"):
+        if who:
+            shell.login(who)
+        assert all(len(line) <= 80 for line in shell.ok("help").out.splitlines()), who
+
+
+def test_the_prompt_shows_the_name_escaped(db_url, staff, monkeypatch):
+    shell = open_shell(db_url, monkeypatch, "commercial")
+    shell.app.session.user.email = "bi\x1b[2Jll@epic.test"
+    assert shell.app.prompt_text() == "epic (bi\\x1b[2Jll, commercial)> "

@@ -217,7 +217,7 @@ class App:
         try:
             args = cmd.parse(rest)
         except HelpRequested:
-            self.print(cmd.help_text())
+            self.print(cmd.help_text(self.env.width()))
             return True
         actor = self._actor_for(cmd)
         if cmd.login and cmd.operation:

@@ -55,7 +55,7 @@ class Columns:
 
     def option(self) -> Opt:
         return Opt("--columns", f"table columns, comma-separated, or {ALL} "
-                   f"(default: {','.join(self.default)})", metavar="A,B,C", complete=self.complete)
+                   f"(default: {', '.join(self.default)})", metavar="A,B,C", complete=self.complete)
 
 
 USER = Columns(USER_KEYS, ("id", "full_name", "email", "department", "active"))

@@ -170,6 +170,6 @@ def page_output(text: str, stdout) -> None:
     env = dict(os.environ)
     env.setdefault("LESS", "-SRXF")  # as pgcli: no wrap, keep colours, quit if one screen
     try:
-        subprocess.run(pager, shell=True, input=text.encode("utf-8"), env=env, check=False)
+        subprocess.run(pager, shell=True, input=(text + "\n").encode("utf-8"), env=env, check=False)
     except OSError:
         print(text, file=stdout)

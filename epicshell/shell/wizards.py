@@ -250,6 +250,13 @@ def _summary(app, title: str, fields, values: dict, defaults: dict) -> str:
     return "\n".join(lines)
 
 
+def _show(app, text: str) -> None:
+    """A wizard's own text, folded to the terminal's width (values were made visible)."""
+    from .tables import fold
+
+    app.print(fold(text, app.env.width()))
+
+
 def run_wizard(app, title: str, fields, to_ask, given: dict, defaults: dict) -> dict:
     """Ask the TO_ASK fields one by one, show a summary, confirm; return the answers.
 
@@ -259,7 +266,7 @@ def run_wizard(app, title: str, fields, to_ask, given: dict, defaults: dict) -> 
     """
     asked = {f.name for f in to_ask}
     if title:
-        app.print(f"{title} (Ctrl-C cancels; nothing is saved until you confirm)")
+        _show(app, f"{title} (Ctrl-C cancels; nothing is saved until you confirm)")
     answers = dict(given)
     for field in fields:
         if field.name not in asked:
@@ -268,7 +275,7 @@ def run_wizard(app, title: str, fields, to_ask, given: dict, defaults: dict) -> 
         earlier = {**{k: v for k, v in defaults.items() if v is not None},
                    **{k: v for k, v in answers.items() if v is not None}}
         answers[field.name] = _ask_field(app, field, default, earlier)
-    app.print(_summary(app, title, fields, answers, defaults))
+    _show(app, _summary(app, title, fields, answers, defaults))
     if not ask_confirm("Save?", default=True):
         raise WizardCancelled()
     return answers

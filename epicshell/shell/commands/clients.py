@@ -71,8 +71,8 @@ def client_view(ctx, args):
          operation="client.create",
          params=(*FIELD_OPTS, Opt("--commercial", "the commercial in charge (management only)",
                                   metavar="ID", complete=lookups.commercial_ids)),
-         examples=("client create --full-name 'Kevin Casey' --email kevin@startup.io "
-                   "--phone '+33 6 12 34 56 78' --company 'Cool Startup LLC'",
+         examples=("client create --full-name 'Kevin Casey' --email kevin@startup.io",
+                   "client create --full-name Ana --email ana@x.io --phone '+33 6 12 34 56 78'",
                    "client create   (opens the wizard)"))
 def client_create(ctx, args):
     fields = list(CLIENT_FIELDS)

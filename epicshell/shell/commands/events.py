@@ -100,8 +100,8 @@ def event_view(ctx, args):
          params=(Arg("contract_id", "a signed contract (of your client, for a commercial)",
                      complete=lookups.contract_ids, metavar="CONTRACT_ID"),
                  *FIELD_OPTS),
-         examples=("event create 7 --name 'Launch party' --start '2030-06-01 18:00' "
-                   "--end '2030-06-01 23:00' --location Paris --attendees 120",
+         examples=("event create 7 --name Gala --start '2030-06-01 18:00' --end 2030-06-02",
+                   "event create 7 --name Gala --start 2030-06-01 --end 2030-06-02 --location Lyon",
                    "event create 7   (opens the wizard)"))
 def event_create(ctx, args):
     refuse_early(ctx, "event.create", contracts.get_contract(ctx.actor, args.contract_id))

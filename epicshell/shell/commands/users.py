@@ -54,9 +54,8 @@ def user_view(ctx, args):
 @command("user create", summary="Create a staff account (the password is asked hidden, twice).",
          operation="user.create", params=(*FIELD_OPTS, NEW_PASSWORD_ENV),
          examples=("user create   (opens the wizard)",
-                   "NEW_PW=… epicshell -c 'login ana@epic.test' -c \"user create --email "
-                   "sue@epic.test --full-name 'Sue Port' --department support "
-                   "--employee-number S001 --password-env NEW_PW\""))
+                   "user create --email sue@epic.test --full-name 'Sue Port' --department support",
+                   "user create ... --employee-number S001 --password-env NEW_PW   (scripts)"))
 def user_create(ctx, args):
     also_missing = () if ctx.interactive or args.password_env else ("--password-env",)
     values = complete_values(ctx, USER_FIELDS, given(args, USER_FIELDS), title="New user",
@@ -122,8 +121,7 @@ def user_delete(ctx, args):
                      "password (default EPICSHELL_PASSWORD)", metavar="VAR"),
                  NEW_PASSWORD_ENV),
          examples=("user password",
-                   "EPICSHELL_PASSWORD=… NEW_PW=… epicshell -c 'login me@epic.test' "
-                   "-c 'user password --password-env NEW_PW'"))
+                   "user password --current-env OLD_PW --password-env NEW_PW   (scripts)"))
 def user_password(ctx, args):
     require_password_env(ctx, args)
     current = ctx.secret("Current password", env_var=args.current_env)
