@@ -14,8 +14,8 @@ from pathlib import Path
 from ..errors import EpicError
 from ..services.records import CLIENT_KEYS, CONTRACT_KEYS, EVENT_KEYS
 from ..services.transfer_rows import COLUMNS, IMPORTED, LINKED, REQUIRED, DataFile, ImportRefused, RowError
-from ..spreadsheet import protect, unprotect
-from .render import _csv_cell, _data_value
+from ..spreadsheet import unprotect
+from .render import csv_cell, data_value
 
 RECORD_KEYS = {"client": CLIENT_KEYS, "contract": CONTRACT_KEYS, "event": EVENT_KEYS}
 
@@ -89,12 +89,6 @@ def _rows(file, header, delimiter, data: DataFile, entity: str, linked: bool):
             data.errors.append(RowError(data.source, end, "row", str(exc)))
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    return protect(str(_csv_cell(_data_value(value))))
-
-
 def write_csv(file, entity: str, records, progress=None) -> int:
     """Write RECORDS (dicts with COLUMNS[entity]) as spreadsheet-safe CSV; return the count."""
     columns = COLUMNS[entity]
@@ -102,7 +96,7 @@ def write_csv(file, entity: str, records, progress=None) -> int:
     writer.writerow(columns)
     count = 0
     for record in records:
-        writer.writerow([_cell(record.get(column)) for column in columns])
+        writer.writerow([csv_cell(record.get(column)) for column in columns])
         count += 1
         if progress is not None and count % 1000 == 0:
             progress("writing", 1000)
@@ -118,7 +112,7 @@ def write_json(file, entity: str, records, progress=None) -> int:
     file.write("[")
     for record in records:
         file.write(",\n  " if count else "\n  ")
-        file.write(json.dumps({k: _data_value(record.get(k)) for k in keys}, ensure_ascii=False))
+        file.write(json.dumps({k: data_value(record.get(k)) for k in keys}, ensure_ascii=False))
         count += 1
         if progress is not None and count % 1000 == 0:
             progress("writing", 1000)

@@ -8,13 +8,13 @@ from ...services import clients, gdpr
 from .. import lookups
 from ..files import write_file
 from ..registry import YES, Arg, Flag, command
-from ..render import Result, _data_value
+from ..render import Result, data_value
 
 CLIENT_ID = Arg("id", "client id", complete=lookups.client_ids)
 
 
 def _json_value(value):
-    converted = _data_value(value)
+    converted = data_value(value)
     if converted is value:
         raise TypeError(f"{type(value).__name__} is not JSON")
     return converted

@@ -25,7 +25,7 @@ SKIP = Flag("--skip-existing", "skip clients whose email exists (counted) instea
 FORCE = Flag("--force", "overwrite FILE if it exists")
 DATA_FILES = {"client": "clients.csv", "contract": "contracts.csv", "event": "events.csv"}
 PLURAL = {"client": "clients", "contract": "contracts", "event": "events"}
-NOT_FILTERS = {"--format", "--limit", "--page", "--sort"}
+NOT_FILTERS = {"--format", "--limit", "--page", "--sort", "--columns", "--count"}  # display, not selection
 
 
 def _counts(what: dict) -> str:
