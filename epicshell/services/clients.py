@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from ..errors import ValidationError
-from ..models import Client, Contract, User
+from ..models import Client, Contract, Event, User
 from ..validation import parse_email, parse_id, parse_name, parse_phone, parse_text
 from .base import audit, diff, get_or_404, notify, paginate, versioned_update
 from .policy import COMMERCIAL, MANAGEMENT, requires
+from .search import client_text, refresh_client_events, search_terms
 
 SORTS = {
     "id": Client.id,
@@ -36,20 +37,23 @@ def _sort_order(sort: str | None):
 
 
 @requires("client.read", write=False)
-def list_clients(actor, *, mine=False, commercial=None, search=None, sort=None, page=1, limit=50):
+def list_clients(actor, *, mine=False, commercial=None, search=None, sort=None, page=1, limit=50,
+                 count=False):
+    """Clients, by id (or SORT); with SEARCH, ranked as search ranks unless SORT is given."""
     conditions = []
+    order = _sort_order(sort)
     if mine:
         conditions.append(Client.commercial == actor.id)
     if commercial is not None:
         conditions.append(Client.commercial == parse_id(commercial, "commercial"))
-    if search and search.strip():
-        text = search.strip().lower()
-        conditions.append(Client.name_key.contains(text) | Client.email.contains(text)
-                          | Client.company.contains(search.strip()))
+    searched = search_terms(Client, search)
+    if searched:
+        conditions.append(searched[0])
+        order = order if sort else searched[1]
     query, counted = _with_commercial(), Client.select(Client.id)
     for condition in conditions:
         query, counted = query.where(condition), counted.where(condition)
-    return paginate(query.order_by(*_sort_order(sort)), page, limit, count_query=counted)
+    return paginate(query.order_by(*order), page, limit, count_query=counted, exact=count)
 
 
 @requires("client.read", write=False)
@@ -96,7 +100,8 @@ def create_client(actor, *, full_name, email, phone=None, company=None, commerci
         owner = actor
     _email_free(email)
     client = Client.create(full_name=full_name, name_key=full_name.lower(), email=email,
-                           phone=phone, company=company, commercial=owner.id)
+                           phone=phone, company=company, commercial=owner.id,
+                           search_text=client_text(full_name, email, company))
     audit(actor, "create", "client", client.id, {
         "full_name": (None, full_name), "email": (None, email), "phone": (None, phone),
         "company": (None, company), "commercial": (None, owner.full_name)})
@@ -122,8 +127,13 @@ def update_client(actor, client, *, full_name=None, email=None, phone=None, comp
         update = {k: new for k, (_old, new) in changes.items()}
         if "full_name" in update:
             update["name_key"] = update["full_name"].lower()
+        if changes.keys() & {"full_name", "email", "company"}:
+            merged = {f: values.get(f, getattr(client, f)) for f in ("full_name", "email", "company")}
+            update["search_text"] = client_text(**merged)
         versioned_update(client, update, "client", expected_version)
         audit(actor, "update", "client", client.id, changes)
+        if "full_name" in changes:  # the client's name is part of its events' search text
+            refresh_client_events([client.id])
     return client
 
 
@@ -140,6 +150,7 @@ def assign_client(actor, client, commercial_id):
     if contract_ids:
         Contract.update({Contract.commercial: owner.id, Contract.version: Contract.version + 1}).where(
             Contract.id.in_(contract_ids)).execute()
+        Event.update({Event.commercial: owner.id}).where(Event.contract.in_(contract_ids)).execute()
         for ident in contract_ids:
             audit(actor, "assign", "contract", ident,
                   {"commercial": (previous.full_name, owner.full_name)})

@@ -24,7 +24,7 @@ def _with_names():
 
 @requires("contract.read", write=False)
 def list_contracts(actor, *, mine=False, unsigned=False, unpaid=False, status=None, client=None,
-                   page=1, limit=50):
+                   page=1, limit=50, count=False):
     conditions = []
     if mine:
         conditions.append(Contract.commercial == actor.id)
@@ -42,7 +42,7 @@ def list_contracts(actor, *, mine=False, unsigned=False, unpaid=False, status=No
     query, counted = _with_names(), Contract.select(Contract.id)
     for condition in conditions:
         query, counted = query.where(condition), counted.where(condition)
-    return paginate(query.order_by(Contract.id), page, limit, count_query=counted)
+    return paginate(query.order_by(Contract.id), page, limit, count_query=counted, exact=count)
 
 
 @requires("contract.read", write=False)

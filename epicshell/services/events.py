@@ -10,6 +10,7 @@ from ..models import Client, Contract, Event, User, utcnow
 from ..validation import parse_attendees, parse_count, parse_datetime, parse_id, parse_name, parse_text
 from .base import audit, get_or_404, notify, paginate, versioned_update
 from .policy import COMMERCIAL, SUPPORT, requires
+from .search import event_text, search_terms
 
 SupportUser = User.alias("support_user")
 
@@ -24,20 +25,23 @@ def _with_names():
 
 @requires("event.read", write=False)
 def list_events(actor, *, mine=False, unassigned=False, upcoming=False, days=None, support=None,
-                contract=None, client=None, search=None, page=1, limit=50):
+                contract=None, client=None, search=None, page=1, limit=50, count=False):
+    """Events, soonest first; with SEARCH, ranked as search ranks."""
     conditions = []
-    needs_contract = needs_client = False
+    needs_contract = False
+    order = [Event.start, Event.id]
     if mine:
         # "Mine" is the events a user works on: a support's assigned events, a commercial's
-        # clients' events. Asking only the side that can match keeps the index usable.
+        # clients' events. Asking only the side that can match keeps the index usable
+        # ((support_id, start) or (commercial_id, start): no sort of the user's events).
         if actor.department == SUPPORT:
             conditions.append(Event.support == actor.id)
         elif actor.department == COMMERCIAL:
-            conditions.append(Contract.commercial == actor.id)
-            needs_contract = True
-        else:
-            conditions.append((Event.support == actor.id) | (Contract.commercial == actor.id))
-            needs_contract = True
+            conditions.append(Event.commercial == actor.id)
+        else:  # either side: two index ranges, never a walk of every event in start order
+            either = (Event.select(Event.id).where(Event.support == actor.id)
+                      | Event.select(Event.id).where(Event.commercial == actor.id))
+            conditions.append(Event.id.in_(either))
     if unassigned:
         conditions.append(Event.support.is_null())
     if upcoming or days is not None:
@@ -51,21 +55,18 @@ def list_events(actor, *, mine=False, unassigned=False, upcoming=False, days=Non
     if client is not None:
         conditions.append(Contract.client == parse_id(client, "client"))
         needs_contract = True
-    if search and search.strip():
-        text = search.strip().lower()
-        conditions.append(Event.name_key.contains(text) | Event.location.contains(search.strip())
-                          | Client.name_key.contains(text))
-        needs_contract = needs_client = True
+    searched = search_terms(Event, search)
+    if searched:
+        conditions.append(searched[0])
+        order = searched[1]
     query = _with_names()
     counted = Event.select(Event.id)
     if needs_contract:
         counted = counted.join(Contract, on=(Event.contract == Contract.id))
-    if needs_client:
-        counted = counted.join(Client, on=(Contract.client == Client.id))
     for condition in conditions:
         query = query.where(condition)
         counted = counted.where(condition)
-    return paginate(query.order_by(Event.start, Event.id), page, limit, count_query=counted)
+    return paginate(query.order_by(*order), page, limit, count_query=counted, exact=count)
 
 
 @requires("event.read", write=False)
@@ -109,7 +110,11 @@ def create_event(actor, contract, *, name, start, end, location=None, attendees=
         if required not in fields:
             raise ValidationError(required, "is required")
     _check_span(fields["start"], fields["end"])
-    event = Event.create(contract=contract.id, name_key=fields["name"].lower(), **fields)
+    client_name = Client.select(Client.full_name).where(Client.id == contract.client_id).scalar()
+    event = Event.create(contract=contract.id, commercial=contract.commercial_id,
+                         name_key=fields["name"].lower(),
+                         search_text=event_text(fields["name"], fields.get("location"), client_name),
+                         **fields)
     audit(actor, "create", "event", event.id, {k: (None, v) for k, v in fields.items()})
     notify("event.created", event_id=event.id, contract_id=contract.id, actor_id=actor.id)
     return event
@@ -127,6 +132,12 @@ def update_event(actor, event, *, expected_version=None, **values):
         update = {k: new for k, (_old, new) in changes.items()}
         if "name" in update:
             update["name_key"] = update["name"].lower()
+        if changes.keys() & {"name", "location"}:
+            client_name = (Client.select(Client.full_name)
+                           .join(Contract, on=(Contract.client == Client.id))
+                           .where(Contract.id == event.contract_id).scalar())
+            update["search_text"] = event_text(update.get("name", event.name),
+                                               update.get("location", event.location), client_name)
         versioned_update(event, update, "event", expected_version)
         audit(actor, "update", "event", event.id, changes)
     return event

@@ -117,8 +117,8 @@ def to_table(result: Result, *, fancy: bool) -> str:
         parts.append(_rows_table(result.rows, result.keys, style))
     if result.page is not None and result.rows:
         page = result.page
-        parts.append(f"showing {page.first:,}-{page.last:,} of {page.total:,}"
-                     + (f" (next: --page {page.page + 1})" if page.last < page.total else ""))
+        parts.append(f"showing {page.first:,}-{page.last:,} of {page.total_text}"
+                     + (f" (next: --page {page.page + 1})" if page.has_next else ""))
     if result.message:
         parts.append(result.message)
     return "\n".join(parts)
