@@ -89,7 +89,7 @@ class Contract(BaseModel):
     updated_at = DateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("status", "due_cents"), False),)
+        indexes = ((("status", "due_cents"), False), (("commercial", "status", "due_cents"), False))
 
     @property
     def total(self):

@@ -254,3 +254,33 @@ def test_sqlite_keeps_the_triggers_that_feed_the_search_index(db):
         "SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()}
     assert {f"{t}_search_{when}" for t in ("client", "event", "user")
             for when in ("insert", "update", "delete")} <= found
+
+
+# --- past the count cap, each rank is read on its own ------------------------------------
+
+
+def test_ranked_pages_past_the_cap_are_the_same_pages(staff, make, monkeypatch):
+    """With many matches each rank is read apart (index or name walk): same order, same pages."""
+    from epicshell.services import base
+
+    for name, company in (("Marc Zed", "A"), ("Zoé Adam", "Marvel"), ("Anne Marchal", "B"),
+                          ("Omar Diallo", "C"), ("Bob Roux", "Lemarc"), ("Marcel Abel", "D"),
+                          ("Yves Tamar", "E"), ("Amaro Li", "Mars"), ("Léa Marin", "F")):
+        make.client(full_name=name, company=company)
+    sue = staff["support"]
+    expected = _find(sue, "mar")
+    assert expected == ["Amaro Li", "Marc Zed", "Marcel Abel", "Zoé Adam", "Anne Marchal",
+                        "Léa Marin", "Bob Roux", "Omar Diallo", "Yves Tamar"]
+    monkeypatch.setattr(base, "COUNT_CAP", 2)
+    for limit in (1, 2, 4, 9):
+        seen = []
+        for page in range(1, 12 // limit + 2):
+            listing = clients.list_clients(sue, search="mar", page=page, limit=limit)
+            assert listing.capped and listing.total_text == "2+"
+            seen.extend(_names(listing))
+        assert seen == expected, limit
+    monkeypatch.setattr(base, "COUNT_CAP", 0)  # every rank "large": walked in name order
+    assert _find(sue, "mar") == expected
+    assert _find(sue, "ma") == expected[:6]  # no match inside a word for two letters
+    assert clients.list_clients(sue, search="mar", page=3, limit=4).rows[0].full_name == "Yves Tamar"
+    assert clients.list_clients(sue, search="mar", count=True).total == 9

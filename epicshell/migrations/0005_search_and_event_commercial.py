@@ -6,6 +6,8 @@
   in step with the column by triggers; PostgreSQL with a `pg_trgm` GIN index per table.
 - `event.commercial_id`: a copy of the contract's commercial, indexed with `start`, so
   a commercial's `event mine` reads their events in start order from one index.
+- contracts by (commercial, status, amount due): `contract unsigned --mine` and
+  `contract unpaid --mine` read only the matching rows.
 
 PostgreSQL needs the `pg_trgm` extension. A role that may not create it (it needs the
 CREATE privilege on the database) stops here with the statement an owner must run.
@@ -43,6 +45,7 @@ def up(migrator, db):
     migrator.migrate(
         migrator.add_not_null("event", "commercial_id"),
         migrator.add_index("event", ("commercial_id", "start")),
+        migrator.add_index("contract", ("commercial_id", "status", "due_cents")),
     )
     for table, (select, text_of) in SEARCHED.items():
         _fill_search_text(db, table, select, text_of)

@@ -177,13 +177,24 @@ class Page:
         return self.last < self.total or (self.capped and len(self.rows) == self.limit)
 
 
-def _count(query, exact: bool) -> tuple[int, bool]:
+def count_rows(query, exact: bool) -> tuple[int, bool]:
     """(total, capped): an exact count, or one that stops reading after COUNT_CAP + 1 rows."""
     query = query.order_by()
     if exact:
         return query.count(), False
     found = query.limit(COUNT_CAP + 1).count()  # SELECT COUNT(1) FROM (… LIMIT 10001)
     return (COUNT_CAP, True) if found > COUNT_CAP else (found, False)
+
+
+def page_bounds(page, limit) -> tuple[int, int]:
+    """PAGE and LIMIT checked (None means the default; 0 is refused, never a default)."""
+    page = 1 if page is None else int(page)
+    limit = DEFAULT_LIMIT if limit is None else int(limit)
+    if page < 1:
+        raise ValidationError("page", "must be 1 or more")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationError("limit", f"must be between 1 and {MAX_LIMIT}")
+    return page, limit
 
 
 def paginate(query, page: int = 1, limit: int = DEFAULT_LIMIT, count_query=None,
@@ -194,13 +205,8 @@ def paginate(query, page: int = 1, limit: int = DEFAULT_LIMIT, count_query=None,
     million rows as on ten thousand. COUNT_QUERY, when given, counts the same rows without
     the joins that only serve display (much cheaper on large tables).
     """
-    page = 1 if page is None else int(page)  # 0 is refused below, never taken as "default"
-    limit = DEFAULT_LIMIT if limit is None else int(limit)
-    if page < 1:
-        raise ValidationError("page", "must be 1 or more")
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ValidationError("limit", f"must be between 1 and {MAX_LIMIT}")
-    total, capped = _count(count_query if count_query is not None else query, exact)
+    page, limit = page_bounds(page, limit)
+    total, capped = count_rows(count_query if count_query is not None else query, exact)
     rows = list(query.paginate(page, limit))
     return Page(rows=rows, total=total, page=page, limit=limit, capped=capped)
 

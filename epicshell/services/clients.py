@@ -6,7 +6,8 @@ from ..models import Client, Contract, Event, User
 from ..validation import parse_email, parse_id, parse_name, parse_phone, parse_text
 from .base import audit, diff, get_or_404, notify, paginate, versioned_update
 from .policy import COMMERCIAL, MANAGEMENT, requires
-from .search import client_text, refresh_client_events, search_terms
+from .search import client_text, matches, ranked_page, refresh_client_events
+from .search import parse as parse_search
 
 SORTS = {
     "id": Client.id,
@@ -46,13 +47,15 @@ def list_clients(actor, *, mine=False, commercial=None, search=None, sort=None, 
         conditions.append(Client.commercial == actor.id)
     if commercial is not None:
         conditions.append(Client.commercial == parse_id(commercial, "commercial"))
-    searched = search_terms(Client, search)
-    if searched:
-        conditions.append(searched[0])
-        order = order if sort else searched[1]
     query, counted = _with_commercial(), Client.select(Client.id)
     for condition in conditions:
         query, counted = query.where(condition), counted.where(condition)
+    searched = parse_search(search)
+    if searched and not sort:
+        return ranked_page(Client, searched, query, counted, page, limit, exact=count)
+    if searched:
+        query = query.where(matches(Client, searched))
+        counted = counted.where(matches(Client, searched))
     return paginate(query.order_by(*order), page, limit, count_query=counted, exact=count)
 
 

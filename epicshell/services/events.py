@@ -10,7 +10,8 @@ from ..models import Client, Contract, Event, User, utcnow
 from ..validation import parse_attendees, parse_count, parse_datetime, parse_id, parse_name, parse_text
 from .base import audit, get_or_404, notify, paginate, versioned_update
 from .policy import COMMERCIAL, SUPPORT, requires
-from .search import event_text, search_terms
+from .search import event_text, ranked_page
+from .search import parse as parse_search
 
 SupportUser = User.alias("support_user")
 
@@ -29,7 +30,6 @@ def list_events(actor, *, mine=False, unassigned=False, upcoming=False, days=Non
     """Events, soonest first; with SEARCH, ranked as search ranks."""
     conditions = []
     needs_contract = False
-    order = [Event.start, Event.id]
     if mine:
         # "Mine" is the events a user works on: a support's assigned events, a commercial's
         # clients' events. Asking only the side that can match keeps the index usable
@@ -55,10 +55,6 @@ def list_events(actor, *, mine=False, unassigned=False, upcoming=False, days=Non
     if client is not None:
         conditions.append(Contract.client == parse_id(client, "client"))
         needs_contract = True
-    searched = search_terms(Event, search)
-    if searched:
-        conditions.append(searched[0])
-        order = searched[1]
     query = _with_names()
     counted = Event.select(Event.id)
     if needs_contract:
@@ -66,7 +62,11 @@ def list_events(actor, *, mine=False, unassigned=False, upcoming=False, days=Non
     for condition in conditions:
         query = query.where(condition)
         counted = counted.where(condition)
-    return paginate(query.order_by(*order), page, limit, count_query=counted, exact=count)
+    searched = parse_search(search)
+    if searched:
+        return ranked_page(Event, searched, query, counted, page, limit, exact=count)
+    return paginate(query.order_by(Event.start, Event.id), page, limit, count_query=counted,
+                    exact=count)
 
 
 @requires("event.read", write=False)

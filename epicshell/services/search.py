@@ -28,6 +28,8 @@ from peewee import SQL, Case, SqliteDatabase, fn
 
 from ..errors import ValidationError
 from ..models import Client, Contract, Event, User, database
+from . import base
+from .base import Page, count_rows, page_bounds
 
 FIELD = "||"  # frames every field: FIELD + text is "a field starts with text"
 WORD = "  "  # separates words: WORD + text is "a later word starts with text"
@@ -175,42 +177,111 @@ def _is_sqlite() -> bool:
     return isinstance(database.obj, SqliteDatabase)
 
 
-def _contains_any(column, substrings: list[str]):
-    """COLUMN holds one of SUBSTRINGS (the caller's substrings hold no LIKE wildcard)."""
-    condition = None
-    for text in substrings:
-        if _is_sqlite():
-            one = fn.instr(column, text) > 0
-        else:
-            one = column % f"%{text}%"  # LIKE: served by the pg_trgm GIN index
-        condition = one if condition is None else (condition | one)
-    return condition
+def _indexed(model, substrings: list[str]):
+    """MODEL's rows whose search text holds one of SUBSTRINGS, found through the index."""
+    if _is_sqlite():
+        table = model._meta.table_name
+        phrase = " OR ".join(f'"{s}"' for s in substrings)  # a normal form holds no quote
+        return model.id.in_(SQL(f'(SELECT rowid FROM "{table}_search" WHERE "{table}_search" '
+                                "MATCH ?)", [phrase]))
+    return _any(model.search_text % f"%{s}%" for s in substrings)  # LIKE: the GIN index
+
+
+def _tested(model, substrings: list[str]):
+    """The same test as `_indexed`, row by row (no index: for rows read in name order)."""
+    position = fn.instr if _is_sqlite() else fn.strpos
+    return _any(position(model.search_text, s) > 0 for s in substrings)
+
+
+def _any(conditions):
+    combined = None
+    for condition in conditions:
+        combined = condition if combined is None else (combined | condition)
+    return combined
 
 
 def matches(model, query: Query):
     """A WHERE condition: MODEL's rows whose search text matches QUERY, found by the index."""
-    if _is_sqlite():
-        table = model._meta.table_name
-        phrase = " OR ".join(f'"{s}"' for s in query.matching())  # no quote in a normal form
-        return model.id.in_(SQL(f'(SELECT rowid FROM "{table}_search" WHERE "{table}_search" '
-                                "MATCH ?)", [phrase]))
-    return _contains_any(model.search_text, query.matching())
+    return _indexed(model, query.matching())
+
+
+def _tiers(model, query: Query) -> list[tuple]:
+    """(substrings found by the index, exact row test) of each rank: field start, word start,
+    elsewhere. The index finds a superset of a rank (a field start may also be a word start)."""
+    field = _tested(model, query.field_start())
+    word = _tested(model, query.word_start_anywhere())
+    tiers = [(query.field_start(), field), (query.word_start_anywhere(), word & ~field)]
+    if not query.word_start:  # a short query matches nowhere but at starts
+        tiers.append((query.matching(), _tested(model, query.matching()) & ~word & ~field))
+    return tiers
+
+
+def _count_matching(model, substrings: list[str], counted, exact: bool = False):
+    """(count, capped) of COUNTED's rows holding one of SUBSTRINGS, found by the index.
+
+    When COUNTED has no condition of its own, SQLite counts from its search index alone,
+    without reading a row of the table.
+    """
+    if _is_sqlite() and not _filtered(counted):
+        table, cap = model._meta.table_name, base.COUNT_CAP
+        phrase = " OR ".join(f'"{s}"' for s in substrings)
+        found = database.execute_sql(
+            f'SELECT COUNT(*) FROM (SELECT rowid FROM "{table}_search" WHERE "{table}_search" '
+            f"MATCH ?{'' if exact else f' LIMIT {cap + 1}'})", (phrase,)).fetchone()[0]
+        return (cap, True) if not exact and found > cap else (found, False)
+    return count_rows(counted.where(_indexed(model, substrings)), exact)
+
+
+def _filtered(counted) -> bool:
+    return getattr(counted, "_where", None) is not None
 
 
 def ranking(model, query: Query) -> list:
-    """ORDER BY terms: field starts, then word starts, then other matches; then name, id.
-
-    The search text begins with the record's name, folded, so it orders ties by name
-    without regard to case or accents.
-    """
-    rank = Case(None, [(_contains_any(model.search_text, query.field_start()), 0),
-                       (_contains_any(model.search_text, query.word_start_anywhere()), 1)], 2)
-    return [rank, model.search_text, model.id]
+    """ORDER BY terms: field starts, then word starts, then other matches; then name, id."""
+    field = _tested(model, query.field_start())
+    word = _tested(model, query.word_start_anywhere())
+    return [Case(None, [(field, 0), (word, 1)], 2), model.name_key, model.id]
 
 
-def search_terms(model, text: str | None):
-    """(condition, order) for a list's `--search TEXT`, or None when TEXT is blank."""
+def parse(text: str | None) -> Query | None:
+    """The Query of a list's `--search TEXT`, or None when TEXT is blank."""
     if text is None or not text.strip():
         return None
-    query = Query.parse(text)
-    return matches(model, query), ranking(model, query)
+    return Query.parse(text)
+
+
+def ranked_page(model, query: Query, rows, counted, page, limit, exact: bool = False) -> Page:
+    """One page of the rows of ROWS (a select of MODEL) matching QUERY, in rank order.
+
+    COUNTED selects the same rows' ids, for the count. Neither holds the search condition.
+    Up to base.COUNT_CAP matches, they are ranked and sorted at once. Past that, each rank is
+    read on its own: a rank with few rows from the trigram index and sorted; a rank with
+    many rows by walking the name index in order, keeping the rows of that rank, which
+    stops after a page (they are dense), so a common word costs the same at a million rows.
+    """
+    page, limit = page_bounds(page, limit)
+    total, capped = _count_matching(model, query.matching(), counted, exact)
+    if not capped and total <= base.COUNT_CAP:
+        found = list(rows.where(matches(model, query)).order_by(*ranking(model, query))
+                     .paginate(page, limit))
+        return Page(rows=found, total=total, page=page, limit=limit, capped=capped)
+    found, skip = [], (page - 1) * limit
+    for substrings, in_rank in _tiers(model, query):
+        indexed = _indexed(model, substrings)
+        many = _count_matching(model, substrings, counted)[1]
+        if skip and not many:
+            size = count_rows(counted.where(indexed & in_rank), True)[0]
+            if size <= skip:
+                skip -= size
+                continue
+        source = rows.where(in_rank) if many else rows.where(indexed & in_rank)
+        batch = list(source.order_by(model.name_key, model.id)
+                     .offset(skip).limit(limit - len(found)))
+        if many and not batch and skip:  # a deep page past a large rank: count it exactly
+            skip -= count_rows(counted.where(indexed & in_rank), True)[0]
+            continue
+        found.extend(batch)
+        skip = 0
+        if len(found) == limit:
+            break
+    return Page(rows=found, total=total, page=page, limit=limit, capped=capped)

@@ -18,7 +18,8 @@ from ..validation import (
 )
 from .base import audit, diff, get_or_404, notify, paginate, versioned_update
 from .policy import requires
-from .search import search_terms, user_text
+from .search import parse as parse_search
+from .search import ranked_page, user_text
 
 
 def _unique(field: str, value: str, exclude_id: int | None = None) -> None:
@@ -34,15 +35,15 @@ def _unique(field: str, value: str, exclude_id: int | None = None) -> None:
 def list_users(actor, *, department=None, search=None, inactive=False, page=1, limit=50,
                count=False):
     """Staff accounts by id; with SEARCH (name, email), ranked as search ranks."""
-    query, order = User.select(), [User.id]
+    query = User.select()
     if department:
         query = query.where(User.department == parse_department(department))
     if inactive:
         query = query.where(User.active == False)
-    searched = search_terms(User, search)
+    searched = parse_search(search)
     if searched:
-        query, order = query.where(searched[0]), searched[1]
-    return paginate(query.order_by(*order), page, limit, exact=count)
+        return ranked_page(User, searched, query, query.select(User.id), page, limit, exact=count)
+    return paginate(query.order_by(User.id), page, limit, exact=count)
 
 
 @requires("user.view", User, write=False)
