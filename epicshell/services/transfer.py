@@ -17,6 +17,7 @@ from peewee import SqliteDatabase, chunked
 
 from ..models import AuditEntry, Client, Contract, Event, Payment, database, utcnow
 from ..validation import parse_id
+from . import search
 from .clients import email_taken_error, emails_taken, new_client_owner
 from .contracts import adjustment_row
 from .policy import requires
@@ -222,17 +223,18 @@ def _audit_imports(actor, entity: str, pairs, source: str, now) -> None:
 def write_clients(actor, checked: Checked, source: str, *, progress=None) -> dict:
     """Insert the checked clients; returns {file id: new id} (data import links by it).
 
-    This is the one place imported clients are written: derived data computed per
-    client row (e.g. a search text) is filled for `ids` here, batch by batch.
+    This is the one place imported clients are written, their search text included.
     """
     links, now = {}, utcnow()
     for batch in chunked(checked.rows, BATCH):
         ids = _reserve_ids(Client, len(batch))
         Client.insert_many(
-            [(ident, name, name.lower(), email, phone, company, owner, now, now)
+            [(ident, name, name.lower(), email, phone, company, owner, now, now,
+              search.client_text(name, email, company))
              for ident, (_line, name, email, phone, company, owner, _f) in zip(ids, batch, strict=True)],
             fields=[Client.id, Client.full_name, Client.name_key, Client.email, Client.phone,
-                    Client.company, Client.commercial, Client.created_at, Client.updated_at],
+                    Client.company, Client.commercial, Client.created_at, Client.updated_at,
+                    Client.search_text],
         ).execute()
         _audit_imports(actor, "client", zip(ids, (item[0] for item in batch), strict=True), source, now)
         links.update((item[-1], ident) for ident, item in zip(ids, batch, strict=True))
@@ -267,22 +269,26 @@ def write_contracts(actor, checked: Checked, source: str, client_link=None, prog
 def write_events(actor, checked: Checked, source: str, contract_link=None, progress=None) -> None:
     """Insert the checked events.
 
-    This is the one place imported events are written: derived data computed per event
-    row (e.g. a search text) is filled for `ids` here, batch by batch.
+    This is the one place imported events are written; their search text (which holds
+    their client's name) and their commercial are filled batch by batch.
     """
     now = utcnow()
     for batch in chunked(checked.rows, BATCH):
         ids = _reserve_ids(Event, len(batch))
         rows = []
-        for ident, (_l, contract, name, start, end, location, attendees, notes, support) in zip(
-                ids, batch, strict=True):
-            contract_id = contract_link[contract] if contract_link is not None else contract
-            rows.append((ident, contract_id, name, name.lower(), support, start, end, location,
-                         attendees, notes, now, now))
+        contract_ids = [contract_link[item[1]] if contract_link is not None else item[1]
+                        for item in batch]
+        commercial_of = dict(Contract.select(Contract.id, Contract.commercial)
+                             .where(Contract.id.in_(set(contract_ids))).tuples())
+        for ident, contract_id, (_l, _c, name, start, end, location, attendees, notes, support) in zip(
+                ids, contract_ids, batch, strict=True):
+            rows.append((ident, contract_id, commercial_of[contract_id], name, name.lower(), support,
+                         start, end, location, attendees, notes, now, now))
         Event.insert_many(rows, fields=[
-            Event.id, Event.contract, Event.name, Event.name_key, Event.support, Event.start,
-            Event.end, Event.location, Event.attendees, Event.notes, Event.created_at,
+            Event.id, Event.contract, Event.commercial, Event.name, Event.name_key, Event.support,
+            Event.start, Event.end, Event.location, Event.attendees, Event.notes, Event.created_at,
             Event.updated_at]).execute()
+        search.refresh(Event, ids)
         _audit_imports(actor, "event", zip(ids, (item[0] for item in batch), strict=True), source, now)
         _report(progress, "writing events", len(batch))
 

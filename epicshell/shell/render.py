@@ -119,8 +119,8 @@ def _csv_text(value):
 
 def footer(page) -> str:
     """The line under a list: which rows of how many, and how to see the next ones."""
-    return (f"showing {page.first:,}-{page.last:,} of {page.total:,}"
-            + (f" (next: --page {page.page + 1})" if page.last < page.total else ""))
+    return (f"showing {page.first:,}-{page.last:,} of {page.total_text}"
+            + (f" (next: --page {page.page + 1})" if page.has_next else ""))
 
 
 def to_table(result: Result, screen: Screen) -> str:
