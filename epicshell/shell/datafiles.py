@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import datetime
 from pathlib import Path
 
 from ..errors import EpicError
@@ -89,40 +90,49 @@ def _rows(file, header, delimiter, data: DataFile, entity: str, linked: bool):
             data.errors.append(RowError(data.source, end, "row", str(exc)))
 
 
-def _cell(value) -> str:
+def _cell(value):
+    """One CSV cell: text protected for spreadsheets, times in ISO 8601 with their offset."""
     if value is None:
         return ""
-    return protect(str(_csv_cell(_data_value(value))))
+    if isinstance(value, str):
+        return protect(value)
+    if isinstance(value, datetime):
+        return _data_value(value)
+    return _csv_cell(value)
 
 
-def write_csv(file, entity: str, records, progress=None) -> int:
-    """Write RECORDS (dicts with COLUMNS[entity]) as spreadsheet-safe CSV; return the count."""
-    columns = COLUMNS[entity]
-    writer = csv.writer(file, lineterminator="\n")
-    writer.writerow(columns)
+def _counting(rows, progress):
+    """ROWS, telling PROGRESS every thousand; the count is in the list it yields last."""
     count = 0
-    for record in records:
-        writer.writerow([_cell(record.get(column)) for column in columns])
+    for row in rows:
+        yield row
         count += 1
         if progress is not None and count % 1000 == 0:
             progress("writing", 1000)
     if progress is not None and count % 1000:
         progress("writing", count % 1000)
+
+
+def write_csv(file, entity: str, rows, progress=None) -> int:
+    """Write ROWS (tuples in COLUMNS[entity] order) as spreadsheet-safe CSV; return the count."""
+    writer = csv.writer(file, lineterminator="\n")
+    writer.writerow(COLUMNS[entity])
+    count = 0
+    for row in _counting(rows, progress):
+        writer.writerow([_cell(value) for value in row])
+        count += 1
     return count
 
 
-def write_json(file, entity: str, records, progress=None) -> int:
-    """Write RECORDS as a JSON array of §2 records, one record at a time."""
+def write_json(file, entity: str, rows, progress=None) -> int:
+    """Write ROWS as a JSON array of §2 records (the email columns left out), one at a time."""
     keys = RECORD_KEYS[entity]
     count = 0
     file.write("[")
-    for record in records:
+    for row in _counting(rows, progress):
+        record = dict(zip(COLUMNS[entity], row, strict=True))
         file.write(",\n  " if count else "\n  ")
-        file.write(json.dumps({k: _data_value(record.get(k)) for k in keys}, ensure_ascii=False))
+        file.write(json.dumps({k: _data_value(record[k]) for k in keys}, ensure_ascii=False))
         count += 1
-        if progress is not None and count % 1000 == 0:
-            progress("writing", 1000)
     file.write("\n]\n" if count else "]\n")
-    if progress is not None and count % 1000:
-        progress("writing", count % 1000)
     return count
