@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from peewee import SqliteDatabase, chunked
+from peewee import DateTimeField, SqliteDatabase, chunked
 
 from ..models import AuditEntry, Client, Contract, Event, Payment, database, utcnow
 from ..validation import parse_id
@@ -220,10 +219,19 @@ def bulk_insert(model, fields, rows) -> None:
         return
     columns = ", ".join(f'"{field.column_name}"' for field in fields)
     marks = ", ".join([database.param] * len(fields))
-    if isinstance(database.obj, SqliteDatabase):  # stored as peewee stores them: text
-        rows = [tuple(str(v) if isinstance(v, datetime) else v for v in row) for row in rows]
+    times = [i for i, field in enumerate(fields) if isinstance(field, DateTimeField)]
+    if times and isinstance(database.obj, SqliteDatabase):  # as peewee stores them: text
+        rows = [_times_as_text(row, times) for row in rows]
     database.cursor().executemany(
         f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})', rows)
+
+
+def _times_as_text(row, positions) -> list:
+    row = list(row)
+    for i in positions:
+        if row[i] is not None:
+            row[i] = str(row[i])
+    return row
 
 
 def _audit_imports(actor, entity: str, pairs, source: str, now) -> None:
