@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from operator import attrgetter, itemgetter
 
-from ..models import Client, Contract, Event, User
+from peewee import DateTimeField, SqliteDatabase
+
+from ..models import Client, Contract, Event, User, database
 from ..validation import format_cents
 from .clients import client_query
 from .contracts import ClientUser, contract_query
@@ -34,11 +37,14 @@ class Export:
     def count(self) -> int:
         return self.counted.order_by().count()
 
+    def _page(self, after: int) -> list:
+        return list(self.query.where(self.model.id > after).order_by(self.model.id).limit(PAGE))
+
     def records(self) -> Iterator:
         """Every selected record, in id order, one page of PAGE rows at a time."""
         last = 0
         while True:
-            page = list(self.query.where(self.model.id > last).order_by(self.model.id).limit(PAGE))
+            page = self._page(last)
             for row in page:
                 yield self.to_record(row)
             if len(page) < PAGE:
@@ -46,14 +52,40 @@ class Export:
             last = self.id_of(page[-1])
 
 
+@dataclass
+class TupleExport(Export):
+    """Rows straight from the driver: only the time columns (TIMES, positions) need
+    converting, and only on SQLite, which returns them as text."""
+
+    times: tuple = ()
+
+    def _page(self, after: int) -> list:
+        query = self.query.where(self.model.id > after).order_by(self.model.id).limit(PAGE)
+        rows = database.execute(query).fetchall()
+        if self.times and isinstance(database.obj, SqliteDatabase):
+            rows = [_parse_times(row, self.times) for row in rows]
+        return rows
+
+
+def _parse_times(row, positions) -> list:
+    row = list(row)
+    for i in positions:
+        if row[i] is not None:
+            row[i] = datetime.fromisoformat(row[i])
+    return row
+
+
 def _tuples(query, counted, model, *columns, to_record=None) -> Export:
     """An Export of COLUMNS (in the files' column order) as tuples."""
-    return Export(query.select(*columns).tuples(), counted, model,
-                  to_record or (lambda row: row), itemgetter(0))
+    times = tuple(i for i, column in enumerate(columns) if isinstance(column, DateTimeField))
+    return TupleExport(query.select(*columns), counted, model, to_record or (lambda row: row),
+                       itemgetter(0), times)
 
 
-def _money(row: tuple) -> tuple:  # total and due are the 6th and 7th columns of a contract
-    return (*row[:5], format_cents(row[5]), format_cents(row[6]), *row[7:])
+def _money(row) -> list:  # total and due are the 6th and 7th columns of a contract
+    row = list(row)
+    row[5], row[6] = format_cents(row[5]), format_cents(row[6])
+    return row
 
 
 @requires("client.read", write=False)

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import datetime
 from pathlib import Path
 
 from ..errors import EpicError
 from ..services.records import CLIENT_KEYS, CONTRACT_KEYS, EVENT_KEYS
 from ..services.transfer_rows import COLUMNS, IMPORTED, LINKED, REQUIRED, DataFile, ImportRefused, RowError
 from ..spreadsheet import protect, unprotect
-from .render import _csv_cell, _data_value
+from .render import _data_value
 
 RECORD_KEYS = {"client": CLIENT_KEYS, "contract": CONTRACT_KEYS, "event": EVENT_KEYS}
 
@@ -90,15 +89,22 @@ def _rows(file, header, delimiter, data: DataFile, entity: str, linked: bool):
             data.errors.append(RowError(data.source, end, "row", str(exc)))
 
 
-def _cell(value):
-    """One CSV cell: text protected for spreadsheets, times in ISO 8601 with their offset."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return protect(value)
-    if isinstance(value, datetime):
-        return _data_value(value)
-    return _csv_cell(value)
+TIME_KEYS = {"created_at", "updated_at", "signed_at", "start", "end"}
+
+
+def _cells(entity: str):
+    """A function turning one row of ENTITY into CSV cells: text protected for spreadsheets,
+    times in ISO 8601 with their offset (the CSV writer itself writes None as empty)."""
+    times = [i for i, key in enumerate(COLUMNS[entity]) if key in TIME_KEYS]
+
+    def cells(row) -> list:
+        values = [protect(v) if type(v) is str else v for v in row]
+        for i in times:
+            if values[i] is not None:
+                values[i] = _data_value(values[i])
+        return values
+
+    return cells
 
 
 def _counting(rows, progress):
@@ -117,9 +123,10 @@ def write_csv(file, entity: str, rows, progress=None) -> int:
     """Write ROWS (tuples in COLUMNS[entity] order) as spreadsheet-safe CSV; return the count."""
     writer = csv.writer(file, lineterminator="\n")
     writer.writerow(COLUMNS[entity])
+    cells = _cells(entity)
     count = 0
     for row in _counting(rows, progress):
-        writer.writerow([_cell(value) for value in row])
+        writer.writerow(cells(row))
         count += 1
     return count
 
