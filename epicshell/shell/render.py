@@ -84,7 +84,13 @@ def to_json(result: Result) -> str:
     """Every key of the record, in order; control characters JSON-escaped, DEL and C1 too
     (json escapes only C0), so the stored value is exact and a terminal runs none of it."""
     rows = [{k: data_value(row.get(k)) for k in result.keys} for row in (result.rows or [])]
-    text = json.dumps(rows, indent=2, ensure_ascii=False)
+    return json_text(rows, indent=2)
+
+
+def json_text(value, indent=None) -> str:
+    """VALUE as JSON text, UTF-8 kept readable, every control character escaped: json
+    escapes C0 only, so DEL and C1 (which a terminal would run) are escaped here."""
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
     return _JSON_UNESCAPED_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 

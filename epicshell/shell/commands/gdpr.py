@@ -43,8 +43,8 @@ def client_forget(ctx, args):
                 "This cannot be undone.", args.yes)
     erasure = gdpr.forget_client(ctx.actor, client.id)
     if not erasure.scrubbed:
-        ctx.app.notice("another shell holds the database open: old values stay in its "
-                       "write-ahead log until every shell has closed it")
+        ctx.app.notice("another shell was reading the database: the old values stay in "
+                       "its write-ahead log file until the last shell closes the database")
     notes = f" and {erasure.notes} event note{'s' if erasure.notes != 1 else ''}" \
         if erasure.notes else ""
     return Result(message=f"Client {client.id} is now {erasure.client.full_name}: name, email, "
