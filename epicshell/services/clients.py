@@ -1,7 +1,7 @@
 """Clients: everybody reads them; commercials create (for themselves) and update their own."""
 from __future__ import annotations
 
-from ..errors import ValidationError
+from ..errors import PermissionDenied, ValidationError
 from ..models import Client, Contract, User
 from ..validation import parse_email, parse_id, parse_name, parse_phone, parse_text
 from .base import audit, diff, get_or_404, notify, paginate, versioned_update
@@ -92,7 +92,8 @@ def create_client(actor, *, full_name, email, phone=None, company=None, commerci
         owner = _commercial(commercial)
     else:
         if commercial is not None and parse_id(commercial, "commercial") != actor.id:
-            raise ValidationError("commercial", "a commercial's new clients are always their own")
+            raise PermissionDenied("only management chooses a client's commercial; your new "
+                                   "clients are always your own (leave out --commercial)")
         owner = actor
     _email_free(email)
     client = Client.create(full_name=full_name, name_key=full_name.lower(), email=email,

@@ -48,7 +48,7 @@ def login(ctx, args):
         email = ask_text("Email")
     password = ctx.secret("Password", env_var=args.password_env)
     user = ctx.app.session.login(email, password)
-    return Result(message=f"Welcome, {user.full_name} ({user.department})")
+    ctx.app.say(f"Welcome, {user.full_name} ({user.department})")
 
 
 @command("logout", summary="End the session.", login=False)
