@@ -3,11 +3,9 @@
 The console script runs as a subprocess with SENTRY_DSN pointing at `SentryServer`
 (tests/sentry_server.py); some cases run in process with the same client. Unexpected
 errors are provoked by real database faults, never by a test-only command:
-- SQLite: another connection drops the `client` table under the running shell;
-- PostgreSQL: the test kills the shell's server connection (pg_terminate_backend),
-  found by the application name the child connects with (PGAPPNAME).
-Both make the next `client list` fail inside App.execute, as a disk or network
-failure would.
+another connection drops the `client` table under the running shell, which makes the
+next `client list` fail inside App.execute. (A killed server connection or a full disk
+is a failure of the world, named to the user rather than reported as a bug.)
 """
 from __future__ import annotations
 
