@@ -54,6 +54,17 @@ def data_dir() -> Path:
     return Path(base) / "epicshell"
 
 
+def private_dir(path: Path) -> Path:
+    """Create PATH 0700, or tighten it to 0700 if it exists (files in it hold personal data).
+
+    Only for epicshell's own folders (data, state): never for a folder the user named.
+    """
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_mode & 0o777 != 0o700:
+        path.chmod(0o700)
+    return path
+
+
 def default_database_url() -> str:
     return f"sqlite:///{data_dir() / 'epicevents.db'}"
 

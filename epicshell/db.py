@@ -49,8 +49,12 @@ def _prepare_sqlite_file(path: str) -> None:
     """Create the folder 0700 and the file 0600 before SQLite does (it would use the umask)."""
     if path in ("", ":memory:"):
         return
+    from .config import data_dir, private_dir
+
     file = Path(path).expanduser()
     file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if file.parent.resolve() == data_dir().resolve():
+        private_dir(file.parent)  # epicshell's own folder: 0700 even if it existed before
     if not file.exists():
         fd = os.open(file, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
@@ -156,8 +160,14 @@ def close_database() -> None:
     if database.obj is not None and not database.is_closed():
         if isinstance(database.obj, SqliteDatabase):
             # Refresh the planner's statistics for tables that grew a lot (SQLite's advice:
-            # run before closing a long-lived connection; cheap when nothing changed).
-            database.execute_sql("PRAGMA optimize")
+            # run before closing a long-lived connection; cheap when nothing changed). Only
+            # a refinement: a read-only or full database is still closed cleanly.
+            from peewee import DatabaseError
+
+            try:
+                database.execute_sql("PRAGMA optimize")
+            except DatabaseError:
+                pass
         database.close()
 
 

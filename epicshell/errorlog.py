@@ -52,8 +52,9 @@ class _PrivateRotatingHandler(logging.handlers.RotatingFileHandler):
 
 
 def _handler(path: Path) -> logging.Handler:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path.parent, 0o700)
+    from .config import private_dir
+
+    private_dir(path.parent)
     handler = _PrivateRotatingHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT,
                                       encoding="utf-8", delay=True)
     handler.setFormatter(logging.Formatter("%(message)s"))

@@ -102,7 +102,7 @@ def parse_email(value, field: str = "email") -> str:
         raise ValidationError(field, "is required")
     refuse_control(field, text)
     if len(text) > 254 or not _EMAIL.fullmatch(text):
-        raise ValidationError(field, f"{text!r} is not {RULES['email']}")
+        raise ValidationError(field, f"{visible_value(text)} is not {RULES['email']}")
     return text.lower()
 
 
@@ -115,7 +115,7 @@ def parse_phone(value, field: str = "phone", required: bool = False) -> str | No
     refuse_control(field, text)
     digits = sum("0" <= ch <= "9" for ch in text)
     if not _PHONE.fullmatch(text) or not 6 <= digits <= 20:
-        raise ValidationError(field, f"{text!r} is not valid: {RULES['phone']}")
+        raise ValidationError(field, f"{visible_value(text)} is not valid: {RULES['phone']}")
     return text
 
 
@@ -125,7 +125,7 @@ def parse_employee_number(value, field: str = "employee_number") -> str:
         raise ValidationError(field, "is required")
     refuse_control(field, text)
     if not _EMPLOYEE_NUMBER.fullmatch(text):
-        raise ValidationError(field, f"{text!r} is not valid: {RULES['employee_number']}")
+        raise ValidationError(field, f"{visible_value(text)} is not valid: {RULES['employee_number']}")
     return text
 
 
@@ -133,7 +133,7 @@ def parse_department(value, field: str = "department") -> str:
     text = (value or "").strip().lower()
     text = DEPARTMENT_ALIASES.get(text, text)
     if text not in DEPARTMENTS:
-        raise ValidationError(field, f"{value!r} is not one of {RULES['department']}")
+        raise ValidationError(field, f"{visible_value(value)} is not one of {RULES['department']}")
     return text
 
 
@@ -147,18 +147,18 @@ def parse_amount(value, field: str = "amount") -> int:
     refuse_control(field, text)
     if "," in text:  # thousands separators only: 1,500.00 — never 1,0,0 nor a decimal comma
         if not _THOUSANDS.fullmatch(text):
-            raise ValidationError(field, f"{value!r} is not {RULES['amount']} "
+            raise ValidationError(field, f"{visible_value(value)} is not {RULES['amount']} "
                                   "(use a dot for decimals, commas only between thousands)")
         text = text.replace(",", "")
     if not _PLAIN_DECIMAL.fullmatch(text):  # no 1e3, no NaN, no Infinity
-        raise ValidationError(field, f"{value!r} is not {RULES['amount']}")
+        raise ValidationError(field, f"{visible_value(value)} is not {RULES['amount']}")
     amount = Decimal(text)
     if amount < 0:
-        raise ValidationError(field, f"{value!r} is negative")
+        raise ValidationError(field, f"{visible_value(value)} is negative")
     if amount * 100 >= MAX_AMOUNT_CENTS:
-        raise ValidationError(field, f"{value!r} must be below 1,000,000,000")
+        raise ValidationError(field, f"{visible_value(value)} must be below 1,000,000,000")
     if amount.as_tuple().exponent < -2:  # "1.500" too: the rule is about what is written
-        raise ValidationError(field, f"{value!r} has more than two decimal places")
+        raise ValidationError(field, f"{visible_value(value)} has more than two decimal places")
     return int(amount * 100)
 
 
@@ -188,7 +188,7 @@ def parse_datetime(value, field: str = "date") -> datetime:
         refuse_control(field, text)
         local = _read_local(text) if _DATE.fullmatch(text) else None
         if local is None:
-            raise ValidationError(field, f"{value!r} is not {RULES['datetime']}")
+            raise ValidationError(field, f"{visible_value(value)} is not {RULES['datetime']}")
     if not MIN_YEAR <= local.year <= MAX_YEAR:
         raise ValidationError(field, f"years {MIN_YEAR} to {MAX_YEAR} only")
     if local.tzinfo is not None:
@@ -270,7 +270,7 @@ def parse_whole(value, field: str, *, minimum: int = 0, maximum: int = MAX_ID,
 def visible_value(value) -> str:
     """VALUE quoted for an error message, cut short so a huge input is not echoed back."""
     text = repr(value if isinstance(value, str) else str(value))
-    return text if len(text) <= 40 else text[:37] + "...'"
+    return text if len(text) <= 80 else text[:76] + "...'"
 
 
 def parse_count(value, field: str) -> int:

@@ -82,7 +82,9 @@ class Shell:
         """Log in as a `staff` member ("management", "commercial2", …) or an email."""
         if self.app.session.active:
             self.ok("logout")
-        self.ok(f"login {EMAILS.get(who, who)}")
+        outcome = self.run(f"login {EMAILS.get(who, who)}")
+        assert outcome.ok, outcome.err
+        assert outcome.out == "" and outcome.err.startswith("Welcome, "), outcome  # a notice
         return self
 
 

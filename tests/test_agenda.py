@@ -151,4 +151,5 @@ def test_a_script_login_shows_no_agenda(db_url, world, tmp_path):
                          env=child_env(tmp_path), cwd=tmp_path, capture_output=True, text=True,
                          timeout=60)
     assert ran.returncode == 0, ran.stderr
-    assert ran.stdout == "Welcome, Ana Lopez (management)\n"
+    assert ran.stdout == ""  # the greeting is a notice: stderr, and no agenda under it
+    assert ran.stderr == "Welcome, Ana Lopez (management)\n"

@@ -65,21 +65,20 @@ def test_all_commands_succeeding_exit_0(make, epicshell):
     result = epicshell("-c", login(), "-c", "whoami")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "Welcome, Ana Lopez (management)",
         "Ana Lopez <ana@epic.test>, management, employee number M001",
     ]
-    assert result.stderr == ""
+    assert result.stderr == "Welcome, Ana Lopez (management)\n"  # a notice, not a result
 
 
 def test_c_commands_run_in_order_in_one_session_and_errors_give_their_position(make, epicshell):
     result = epicshell("-c", login("bill@epic.test"), "-c", "whoami", "-c", "logout", "-c", "whoami",
                        "-c", "status")
     assert result.returncode == 1
-    assert result.stdout.splitlines() == ["Welcome, Bill Boquet (commercial)",
-                                          "Bill Boquet <bill@epic.test>, commercial, "
+    assert result.stdout.splitlines() == ["Bill Boquet <bill@epic.test>, commercial, "
                                           "employee number C001",
                                           "Logged out."]
-    assert result.stderr == "-c:4: error: not logged in: use `login EMAIL` first\n"
+    assert result.stderr == ("Welcome, Bill Boquet (commercial)\n"
+                             "-c:4: error: not logged in: use `login EMAIL` first\n")
 
 
 def test_c_and_script_run_in_the_order_given(make, epicshell, tmp_path):
@@ -87,9 +86,9 @@ def test_c_and_script_run_in_the_order_given(make, epicshell, tmp_path):
     script.write_text("whoami\nlogout\n")
     result = epicshell("-c", login("sue@epic.test"), "--script", str(script), "-c", "whoami")
     assert result.returncode == 1
-    assert result.stdout.splitlines()[1:] == ["Sue Port <sue@epic.test>, support, employee number S001",
-                                              "Logged out."]
-    assert result.stderr.startswith("-c:2: error: not logged in")
+    assert result.stdout.splitlines() == ["Sue Port <sue@epic.test>, support, employee number S001",
+                                          "Logged out."]
+    assert result.stderr.splitlines()[1].startswith("-c:2: error: not logged in")
 
 
 def test_script_stops_at_the_first_failure_with_file_and_line(make, epicshell, tmp_path):
@@ -102,8 +101,9 @@ def test_script_stops_at_the_first_failure_with_file_and_line(make, epicshell, t
                       "client create --full-name 'Never Made' --email never@example.com\n")
     result = epicshell("--script", str(script))
     assert result.returncode == 1
-    assert result.stderr.startswith(f"{script}:5: error: ")
-    assert "email" in result.stderr and len(result.stderr.splitlines()) == 1
+    welcome, error = result.stderr.splitlines()
+    assert welcome.startswith("Welcome, ") and error.startswith(f"{script}:5: error: ")
+    assert "email" in error
     assert Client.get_or_none(Client.email == "first@example.com") is not None
     assert Client.get_or_none(Client.email == "never@example.com") is None
 
@@ -116,7 +116,7 @@ def test_keep_going_runs_the_rest_and_still_exits_1(make, epicshell, tmp_path):
                       "client create --full-name 'Made Anyway' --email made@example.com\n")
     result = epicshell("--keep-going", "--script", str(script))
     assert result.returncode == 1
-    errors = result.stderr.splitlines()
+    errors = result.stderr.splitlines()[1:]  # after the welcome notice
     assert [e.split(" error: ")[0] for e in errors] == [f"{script}:2:", f"{script}:3:"]
     assert "permission denied" in errors[1]
     assert Client.get_or_none(Client.email == "made@example.com") is not None
@@ -137,7 +137,8 @@ whoami
 def test_stdin_errors_name_the_line(make, epicshell):
     result = epicshell(stdin=f"{login()}\n\nclient lst\nwhoami\n")
     assert result.returncode == 1
-    assert result.stderr == ("<stdin>:3: error: unknown command `client lst`; "
+    assert result.stderr == ("Welcome, Ana Lopez (management)\n"
+                             "<stdin>:3: error: unknown command `client lst`; "
                              "did you mean `client list`?\n")
     assert "Ana Lopez <ana@epic.test>" not in result.stdout
 
@@ -199,7 +200,8 @@ def test_piped_run_never_imports_prompt_toolkit_or_questionary(make, epicshell):
 def test_missing_required_options_are_all_named(make, epicshell):
     result = epicshell("-c", login(), "-c", "client create --full-name 'Half Done'")
     assert result.returncode == 1
-    assert result.stderr == "-c:2: error: missing required options: --email, --commercial\n"
+    assert result.stderr.splitlines()[1:] == [
+        "-c:2: error: missing required options: --email, --commercial"]
     assert Client.get_or_none(Client.full_name == "Half Done") is None
 
 
@@ -227,9 +229,9 @@ def test_no_ansi_escapes_when_piped_even_without_no_color(make, epicshell, child
 def test_echo_prints_each_command_after_the_prompt(make, epicshell):
     result = epicshell("--echo", "-c", login("bill@epic.test"), "-c", "whoami")
     assert result.returncode == 0, result.stderr
+    assert result.stderr == "Welcome, Bill Boquet (commercial)\n"
     assert result.stdout.splitlines() == [
         "epic> login bill@epic.test",
-        "Welcome, Bill Boquet (commercial)",
         "epic (bill, commercial)> whoami",
         "Bill Boquet <bill@epic.test>, commercial, employee number C001",
     ]
@@ -265,9 +267,8 @@ def test_json_records_have_the_documented_keys_in_order(make, epicshell):
                             ("event", f"event view {event.id}")):
         result = epicshell("-c", login(), "-c", f"{command} --format json")
         assert result.returncode == 0, result.stderr
-        welcome, data = result.stdout.split("\n", 1)
-        assert welcome == "Welcome, Ana Lopez (management)"
-        outputs[record] = json.loads(data)
+        assert result.stderr == "Welcome, Ana Lopez (management)\n"
+        outputs[record] = json.loads(result.stdout)  # stdout holds the JSON alone
         assert [list(row) for row in outputs[record]] == [KEYS[record]] * len(outputs[record])
     [shown_client] = outputs["client"]
     assert shown_client["phone"] is None and shown_client["company"] is None
@@ -287,7 +288,7 @@ def test_csv_has_the_documented_header_and_empty_missing_values(make, epicshell)
     result = epicshell("-c", login(), "-c", f"contract list --client {client.id} --format csv",
                        "-c", f"event list --contract {signed.id} --format csv")
     assert result.returncode == 0, result.stderr
-    text = result.stdout.split("\n", 1)[1]  # after the welcome line
+    text = result.stdout  # the welcome went to stderr: stdout is CSV only
     contracts_csv, events_csv = text.split("\nid,name,")
     rows = list(csv.reader(io.StringIO(contracts_csv)))
     assert rows[0] == KEYS["contract"]
@@ -303,6 +304,5 @@ def test_program_wide_format_with_a_per_command_override(make, epicshell):
                        "-c", "client list --format csv")
     assert result.returncode == 0, result.stderr
     json_part, csv_part = result.stdout.split("\n]\n")
-    assert json_part.splitlines()[0] == "Welcome, Ana Lopez (management)"
-    assert json.loads(json_part.split("\n", 1)[1] + "\n]")[0]["full_name"].startswith("Client")
+    assert json.loads(json_part + "\n]")[0]["full_name"].startswith("Client")
     assert csv_part.splitlines()[0] == ",".join(KEYS["client"])

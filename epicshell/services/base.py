@@ -138,6 +138,7 @@ def versioned_update(row, values: dict, entity: str, expected_version: int | Non
     for field, value in values.items():
         setattr(row, field, value)
     row.version = version + 1
+    row.changed = True  # the caller can tell "updated" from "nothing to change"
 
 
 COUNT_CAP = 10_000  # "of N" is exact up to here; above, "of 10,000+" unless counted exactly

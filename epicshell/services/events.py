@@ -121,6 +121,13 @@ def _clean_fields(values: dict) -> dict:
     return clean
 
 
+def _refuse_if_frozen(event: Event) -> None:
+    """A cancelled contract's events are frozen with it: read, never changed or staffed."""
+    if event.contract.status == "cancelled":
+        raise EpicError(f"event {event.id} belongs to contract {event.contract_id}, which is "
+                        "cancelled: it accepts no change")
+
+
 def _check_span(start, end) -> None:
     if end <= start:
         raise ValidationError("end", "must be after the start")
@@ -163,6 +170,7 @@ def update_event(actor, event, *, expected_version=None, **values):
     unknown = set(values) - {"name", "start", "end", "location", "attendees", "notes"}
     if unknown:
         raise ValidationError(sorted(unknown)[0], "cannot be changed here")
+    _refuse_if_frozen(event)
     clean = _clean_fields(values)
     _check_span(clean.get("start", event.start), clean.get("end", event.end))
     changes = {k: (getattr(event, k), v) for k, v in clean.items() if getattr(event, k) != v}
@@ -183,6 +191,7 @@ def update_event(actor, event, *, expected_version=None, **values):
 
 @requires("event.assign", Event)
 def assign_event(actor, event, support_id):
+    _refuse_if_frozen(event)
     support = check_staff(get_or_404(User, support_id, "user", lock=True), SUPPORT, "support_id")
     if event.support_id == support.id:
         return event

@@ -6,7 +6,7 @@ each command.
 """
 from __future__ import annotations
 
-from ..errors import EpicError, PermissionDenied, ValidationError
+from ..errors import EpicError, NotFound, PermissionDenied, ValidationError
 from ..models import Client, Contract, Event, Payment, User
 from ..security import hash_password, verify_password
 from ..validation import (
@@ -153,24 +153,36 @@ def delete_user(actor, user, *, reassign_to=None):
     if user.id == actor.id:
         raise PermissionDenied("you cannot delete yourself")
     owned = _owned_counts(user)
-    if any(owned.values()):
-        if reassign_to is None:
-            _refuse_if_owning(user, "delete")
-        heir = get_or_404(User, reassign_to, "user", lock=True)
-        if heir.id == user.id:
-            raise ValidationError("reassign_to", "must be another user")
-        if not heir.active:
-            raise ValidationError("reassign_to", f"user {heir.id} is deactivated")
-        if heir.department != user.department:
-            raise ValidationError("reassign_to", f"user {heir.id} is in {heir.department}, "
-                                  f"not {user.department}")
-        _reassign_everything(actor, user, heir)
+    if any(owned.values()) and reassign_to is None:
+        _refuse_if_owning(user, "delete")
+    user.reassigned_to = None  # whom what they owned went to, for the caller's message
+    if reassign_to is not None:  # checked even when there is nothing to hand over
+        heir = _heir(user, reassign_to)
+        if any(owned.values()):
+            _reassign_everything(actor, user, heir)
+            user.reassigned_to = heir.id
     Payment.update(recorded_by=None).where(Payment.recorded_by == user.id).execute()
     audit(actor, "delete", "user", user.id, {"email": (user.email, None),
                                               "full_name": (user.full_name, None)})
     User.delete().where(User.id == user.id).execute()
     notify("user.deleted", user_id=user.id, actor_id=actor.id, reassigned_to=reassign_to)
     return user
+
+
+def _heir(user: User, reassign_to) -> User:
+    """The user named by --reassign-to: another, active user of USER's department."""
+    try:
+        heir = get_or_404(User, reassign_to, "user", lock=True)
+    except NotFound:
+        raise ValidationError("reassign_to", f"there is no user {reassign_to}") from None
+    if heir.id == user.id:
+        raise ValidationError("reassign_to", "must be another user")
+    if not heir.active:
+        raise ValidationError("reassign_to", f"user {heir.id} is deactivated")
+    if heir.department != user.department:
+        raise ValidationError("reassign_to", f"user {heir.id} is in {heir.department}, "
+                              f"not {user.department}")
+    return heir
 
 
 def _reassign_everything(actor, user: User, heir: User) -> None:

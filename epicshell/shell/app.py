@@ -176,6 +176,20 @@ class App:
         return Screen(width=self.env.width(), expanded=self.display.expanded,
                       fancy=self.env.interactive and fmt == "table")
 
+    def say(self, message: str) -> None:
+        """A notice that is not a command's result: a greeting, "nothing changed".
+
+        At a terminal it is printed like any output; in `-c`, scripts and transcripts it
+        goes to stderr, so that stdout holds only results (`-c login -c "contract unpaid
+        --format csv"` prints CSV alone). Transcripts capture both streams and show it.
+        Names in it are user text: control characters are shown, never run.
+        """
+        message = visible(message, keep_newlines=True)
+        if self.env.interactive:
+            self.print(message)
+        else:
+            print(message, file=self.env.stderr, flush=True)
+
     def show(self, result: Result, fmt: str | None = None) -> None:
         fmt = fmt or self.output_format
         text = render(result, fmt, self.screen(fmt))

@@ -28,7 +28,9 @@ def history_path() -> Path:
 
 def _prepare_private_file(path: Path) -> None:
     """Create PATH 0600 in a 0700 folder before anything is written to it."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    from ..config import private_dir
+
+    private_dir(path.parent)
     fd = os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
     os.close(fd)
     os.chmod(path, 0o600)  # tighten a file left readable by an older version or by hand

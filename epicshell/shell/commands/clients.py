@@ -14,7 +14,7 @@ from ..columns import CLIENT, CONTRACT, EVENT
 from ..fields import CLIENT_FIELDS, COMMERCIAL_FIELD
 from ..registry import FORMAT, PAGING, Arg, Flag, Opt, command
 from ..render import Result, Section
-from .common import given, paging, run_update
+from .common import given, nothing_changed, paging, run_update
 
 CLIENT_ID = Arg("id", "client id", complete=lookups.client_ids)
 FIELD_OPTS = tuple(Opt(f.flag, f.label.lower(), metavar=f.name.upper()) for f in CLIENT_FIELDS)
@@ -81,6 +81,8 @@ def client_create(ctx, args):
     if ctx.actor.department == "management":
         fields.append(COMMERCIAL_FIELD)
     values = ctx.fill(fields, given(args, fields), title="New client")
+    if args.commercial is not None:  # a commercial's too: the service refuses another's id
+        values["commercial"] = args.commercial
     client = clients.create_client(ctx.actor, **values)
     return Result(message=f"Created client {client.id}: {client.full_name} "
                   f"(commercial: {client.commercial.full_name}).")
@@ -94,7 +96,9 @@ def client_update(ctx, args):
     client = run_update(ctx, args, CLIENT_FIELDS, entity="client", load=clients.get_client,
                         save=clients.update_client,
                         current_of=lambda c: {f.name: getattr(c, f.name) or "" for f in CLIENT_FIELDS})
-    return Result(message=f"Updated client {client.id}." if client else "Nothing changed.")
+    if client is None:
+        return nothing_changed(ctx)
+    return Result(message=f"Updated client {client.id}.")
 
 
 @command("client assign", summary="Give a client (and its contracts) to another commercial.",

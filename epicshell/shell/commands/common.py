@@ -127,4 +127,10 @@ def run_update(ctx, args, fields, *, entity: str, load, save, current_of):
     values, version = update_values(ctx, fields, args, current)
     if not values:
         return None
-    return save(ctx.actor, args.id, expected_version=version, **values)
+    saved = save(ctx.actor, args.id, expected_version=version, **values)
+    return saved if getattr(saved, "changed", False) else None
+
+
+def nothing_changed(ctx) -> None:
+    """An update whose values were already the record's: said as a notice, not a result."""
+    ctx.app.say("Nothing changed.")

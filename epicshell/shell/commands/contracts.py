@@ -13,7 +13,7 @@ from ..columns import CONTRACT, EVENT
 from ..fields import CONTRACT_FIELDS, Field
 from ..registry import FORMAT, PAGING, YES, Arg, Flag, Opt, command
 from ..render import Result, Section
-from .common import complete_values, given, paging, refuse_early, run_update
+from .common import complete_values, given, nothing_changed, paging, refuse_early, run_update
 
 CONTRACT_ID = Arg("id", "contract id", complete=lookups.contract_ids)
 AMOUNT_OPTS = (Opt("--total", "total amount, e.g. 1500 or 1500.50", metavar="AMOUNT"),
@@ -119,7 +119,7 @@ def contract_update(ctx, args):
         save=contracts.update_contract,
         current_of=lambda c: {"total": format_cents(c.total_cents), "due": format_cents(c.due_cents)})
     if contract is None:
-        return Result(message="Nothing changed.")
+        return nothing_changed(ctx)
     return Result(message=f"Updated contract {contract.id}: total "
                   f"{format_cents(contract.total_cents)}, due {format_cents(contract.due_cents)}.")
 

@@ -13,7 +13,15 @@ from ..columns import CONTRACT, EVENT
 from ..fields import EVENT_FIELDS
 from ..registry import FORMAT, PAGING, Arg, Flag, Opt, command
 from ..render import Result, Section
-from .common import complete_values, given, paging, refuse_early, run_update, whole_number
+from .common import (
+    complete_values,
+    given,
+    nothing_changed,
+    paging,
+    refuse_early,
+    run_update,
+    whole_number,
+)
 
 EVENT_ID = Arg("id", "event id", complete=lookups.event_ids)
 _FIELD_HELP = {"start": "start, local time YYYY-MM-DD HH:MM", "end": "end, after the start",
@@ -126,7 +134,9 @@ def _current_values(event) -> dict:
 def event_update(ctx, args):
     event = run_update(ctx, args, EVENT_FIELDS, entity="event", load=events.get_event,
                        save=events.update_event, current_of=_current_values)
-    return Result(message=f"Updated event {event.id}." if event else "Nothing changed.")
+    if event is None:
+        return nothing_changed(ctx)
+    return Result(message=f"Updated event {event.id}.")
 
 
 @command("event assign", summary="Make a support user the event's contact.",

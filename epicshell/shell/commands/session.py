@@ -48,10 +48,12 @@ def login(ctx, args):
         email = ask_text("Email")
     password = ctx.secret("Password", env_var=args.password_env)
     user = ctx.app.session.login(email, password)
-    lines = [f"Welcome, {user.full_name} ({user.department})"]
+    ctx.app.say(f"Welcome, {user.full_name} ({user.department})")
     if ctx.interactive:  # a person starting their day; scripts and transcripts get no agenda
-        lines.extend(_agenda_brief(ctx.app, user))
-    return Result(message="\n".join(lines))
+        lines = _agenda_brief(ctx.app, user)
+        if lines:
+            return Result(message="\n".join(lines))
+    return None
 
 
 def _agenda_brief(app, user) -> list[str]:

@@ -18,6 +18,7 @@ from .common import (
     complete_values,
     given,
     new_password,
+    nothing_changed,
     paging,
     require_password_env,
     run_update,
@@ -76,7 +77,9 @@ def user_update(ctx, args):
     user = run_update(ctx, args, USER_FIELDS, entity="user", load=users.get_user,
                       save=users.update_user,
                       current_of=lambda u: {f.name: getattr(u, f.name) or "" for f in USER_FIELDS})
-    return Result(message=f"Updated user {user.id}." if user else "Nothing changed.")
+    if user is None:
+        return nothing_changed(ctx)
+    return Result(message=f"Updated user {user.id}.")
 
 
 @command("user deactivate", summary="Deactivate an account: no login, its sessions end, "
@@ -112,8 +115,9 @@ def user_activate(ctx, args):
 def user_delete(ctx, args):
     user = users.get_user(ctx.actor, args.id)
     ctx.confirm(f"Delete user {user.id} ({user.email})? This cannot be undone.", args.yes)
-    users.delete_user(ctx.actor, user.id, reassign_to=args.reassign_to)
-    heir = f"; what they owned now belongs to user {args.reassign_to}" if args.reassign_to else ""
+    deleted = users.delete_user(ctx.actor, user.id, reassign_to=args.reassign_to)
+    heir = f"; what they owned now belongs to user {deleted.reassigned_to}" \
+        if deleted.reassigned_to else ""
     return Result(message=f"Deleted user {user.id} ({user.email}){heir}.")
 
 
