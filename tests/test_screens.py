@@ -264,3 +264,13 @@ def test_the_prompt_shows_the_name_escaped(db_url, staff, monkeypatch):
     shell = open_shell(db_url, monkeypatch, "commercial")
     shell.app.session.user.email = "bi\x1b[2Jll@epic.test"
     assert shell.app.prompt_text() == "epic (bi\\x1b[2Jll, commercial)> "
+
+
+def test_csv_on_a_terminal_shows_control_characters_escaped():
+    from epicshell.shell.render import Result, render
+
+    result = Result(rows=[{"id": 1, "notes": HOSTILE_NOTES}], keys=("id", "notes"))
+    on_screen = render(result, "csv", Screen(width=80))
+    assert "\x1b" not in on_screen and "\\x1b[2J" in on_screen and "first line\n" in on_screen
+    assert HOSTILE_NOTES in render(result, "csv", Screen(width=None))  # a pipe: exact
+    assert "\\u001b[2J" in render(result, "json", Screen(width=80))
