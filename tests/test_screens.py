@@ -34,7 +34,7 @@ def header(out: str) -> list[str]:
     ("contract list", ["id", "client", "commercial", "total", "due", "status"]),
     ("contract unpaid", ["id", "client", "commercial", "total", "due", "status"]),
     ("event list", ["id", "name", "client", "start", "support", "location"]),
-    ("event upcoming --days 100000", ["id", "name", "client", "start", "support", "location"]),
+    ("event upcoming --days 36500", ["id", "name", "client", "start", "support", "location"]),
     ("history client {client}", ["at", "actor", "action", "field", "change"]),
     ("audit", ["at", "actor", "action", "entity", "entity_id", "field", "change"]),
 ])
@@ -274,3 +274,11 @@ def test_csv_on_a_terminal_shows_control_characters_escaped():
     assert "\x1b" not in on_screen and "\\x1b[2J" in on_screen and "first line\n" in on_screen
     assert HOSTILE_NOTES in render(result, "csv", Screen(width=None))  # a pipe: exact
     assert "\\u001b[2J" in render(result, "json", Screen(width=80))
+
+
+def test_the_error_printer_and_notices_show_control_characters_escaped(shell):
+    shell.app.error("no client named 'x\x1b]0;t\x07'", "-c:2")
+    shell.app.notice("note\x1b[2J\nnext line")
+    err = shell.env.stderr.getvalue()
+    assert "-c:2: error: no client named 'x\\x1b]0;t\\x07'" in err
+    assert "note\\x1b[2J\nnext line" in err and "\x1b" not in err

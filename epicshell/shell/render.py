@@ -104,11 +104,14 @@ def to_csv(result: Result) -> str:
 
 
 def _csv_text(value):
-    if value is None:
-        return ""
+    """VALUE as the text of a CSV cell (before the spreadsheet rule)."""
+    return "" if value is None else _csv_cell(_data_value(value))
+
+
+def _csv_cell(value):
     if isinstance(value, bool):
         return "true" if value else "false"
-    return _data_value(value)
+    return value
 
 
 def footer(page) -> str:

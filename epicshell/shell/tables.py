@@ -22,6 +22,10 @@ from ..validation import format_local
 CUT = "…"
 MULTILINE_KEYS = {"notes"}
 NUMERIC_KEYS = {"id", "total", "due", "amount", "attendees", "entity_id"}
+# Counts and amounts of the reports (services/reports.py).
+NUMERIC_KEYS |= {"clients", "drafts", "signed", "cancelled", "events", "amount_signed",
+                 "amount_paid", "amount_due", "amount_collected", "days_0_30", "days_31_60",
+                 "days_61_90", "days_over_90", "total_due"}
 NARROWEST = 3  # `off` narrows a column down to this many characters (`ab…`), no further
 EXPANDED_CHOICES = ("auto", "on", "off")
 

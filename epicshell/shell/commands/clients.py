@@ -8,6 +8,7 @@ from ...services.records import (
     contract_record,
     event_record,
 )
+from ...validation import parse_search
 from .. import lookups
 from ..columns import CLIENT, CONTRACT, EVENT
 from ..fields import CLIENT_FIELDS, COMMERCIAL_FIELD
@@ -25,7 +26,8 @@ def _list(ctx, args, search=None):
     columns = CLIENT.pick(args.columns)
     page = clients.list_clients(ctx.actor, mine=getattr(args, "mine", False),
                                 commercial=getattr(args, "commercial", None),
-                                search=search, sort=getattr(args, "sort", None), **paging(args))
+                                search=parse_search(search), sort=getattr(args, "sort", None),
+                                **paging(args))
     return Result.listing(page, client_record, CLIENT_KEYS, empty="no clients match",
                           columns=columns)
 
