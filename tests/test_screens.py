@@ -103,9 +103,10 @@ def test_set_lists_and_changes_the_preferences_for_the_session(shell, ids, make)
 
 
 @pytest.mark.parametrize("line, error", [
-    ("set limit 0", "error: set limit: '0' is not a whole number from 1 to 1000"),
-    ("set limit 1001", "error: set limit: '1001' is not a whole number from 1 to 1000"),
-    ("set limit ten", "error: set limit: 'ten' is not a whole number from 1 to 1000"),
+    ("set limit 0", "error: limit: must be between 1 and 1000"),
+    ("set limit 1001", "error: limit: must be between 1 and 1000"),
+    ("set limit ten", "error: limit: 'ten' is not a whole number"),
+    ("set limit ３", "error: limit: '３' is not a whole number"),
     ("set expanded wide", "error: set expanded: 'wide' is not one of auto, on, off"),
     ("set format xml", "error: set format: 'xml' is not one of table, csv, json"),
     ("set expand on", "error: set: unknown setting 'expand'; did you mean expanded?"),
