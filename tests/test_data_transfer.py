@@ -13,6 +13,7 @@ from shell_helpers import open_shell
 from epicshell.db import close_database, open_database
 from epicshell.models import database
 from epicshell.services import auth, transfer_export, users
+from epicshell.services.transfer_rows import COLUMNS
 
 DATA_DB_SUFFIX = "_data"  # a second PostgreSQL database: <test database>_data
 
@@ -34,15 +35,16 @@ def _open(url: str):
 
 def _records(boss) -> dict:
     """Every record, as the files would carry it, without ids and times of writing."""
-    def strip(record, drop):  # files carry times to the second
+    def strip(entity, row, drop):  # files carry times to the second
         return tuple((k, v.replace(microsecond=0) if isinstance(v, datetime) else v)
-                     for k, v in record.items() if k not in drop)
+                     for k, v in zip(COLUMNS[entity], row, strict=True) if k not in drop)
 
     ids = {"id", "client_id", "commercial_id", "support_id", "contract_id", "created_at",
            "updated_at"}
-    clients = sorted(strip(r, ids) for r in transfer_export.export_clients(boss).records())
-    contracts = sorted(strip(r, ids) for r in transfer_export.export_contracts(boss).records())
-    events = sorted(strip(r, ids) for r in transfer_export.export_events(boss).records())
+    clients = sorted(strip("client", r, ids) for r in transfer_export.export_clients(boss).records())
+    contracts = sorted(strip("contract", r, ids)
+                       for r in transfer_export.export_contracts(boss).records())
+    events = sorted(strip("event", r, ids) for r in transfer_export.export_events(boss).records())
     return {"clients": clients, "contracts": contracts, "events": events}
 
 
@@ -62,9 +64,17 @@ def _fill(staff) -> None:
 
 
 def _pg_url() -> str:
+    """The second PostgreSQL database, created beside the test database when missing."""
     url = os.environ.get(PG_ENV)
     if not url:
         pytest.skip(f"{PG_ENV} is not set")
+    import psycopg
+
+    name = url.rsplit("/", 1)[1] + DATA_DB_SUFFIX
+    with psycopg.connect(url, autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
     return url + DATA_DB_SUFFIX
 
 

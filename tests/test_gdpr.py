@@ -152,3 +152,20 @@ def test_the_connections_secure_delete_setting_is_restored(shell, person, db_url
     shell.ok(f"client forget {person['client']} --yes")
     assert database.execute_sql("PRAGMA secure_delete").fetchone()[0] == 0
     assert b"late.change@secret-startup.io" not in _file_bytes(db_url)
+
+
+def test_forget_says_so_when_another_shell_keeps_the_log(shell, person, db_url):
+    import sqlite3
+
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the SQLite write-ahead log")
+    reader = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM client").fetchone()  # holds a snapshot open
+        outcome = shell.run(f"client forget {person['client']} --yes")
+    finally:
+        reader.close()
+    assert outcome.ok and outcome.out.startswith(f"Client {person['client']} is now forgotten")
+    assert outcome.err == ("another shell was reading the database: the old values stay in "
+                           "its write-ahead log file until the last shell closes the database")

@@ -182,3 +182,9 @@ def test_inactive_staff_cannot_be_named(shell, tmp_path, staff, who):
     assert _errors(shell.run(f"client import {path}"))[0] == \
         f"{path}:2: commercial_email: user {staff['commercial2'].id} is deactivated"
     assert Payment.select().count() == 0
+
+
+def test_an_escape_sequence_in_a_header_is_shown_not_run(shell, tmp_path):
+    path = _file(tmp_path, "c.csv", "full_name,email,\x1b]0;pwned\x07\nA,a@x.io,x\n")
+    assert _errors(shell.run(f"client import {path}"))[0] == \
+        f"{path}:1: \\x1b]0;pwned\\x07: unknown column"

@@ -51,3 +51,22 @@ def test_a_script_gets_only_the_final_line(world):  # noqa: F811
         "Welcome, Ana Lopez (management)", f"Imported {ROWS:,} clients from {path}.",
         f"Exported {ROWS + 1:,} clients to {world['home'] / 'out.csv'}."]
     assert result.stderr == ""
+
+
+def test_a_terminal_asks_before_overwriting_a_file(spawn, world):  # noqa: F811
+    target = world["home"] / "clients.csv"
+    target.write_text("keep me")
+    term = spawn()
+    term.expect("epic>")
+    login(term, "ana@epic.test")
+    term.answer(f"client export {target}")
+    term.expect("already exists. Overwrite?")
+    term.answer("n")
+    term.expect("cancelled: nothing written")
+    assert target.read_text() == "keep me"
+    term.answer(f"client export {target}")
+    term.expect("already exists. Overwrite?")
+    term.answer("y")
+    term.expect(f"Exported 1 client to {target}")
+    assert "Kevin Casey" in target.read_text()
+    assert term.exit_status() == 0

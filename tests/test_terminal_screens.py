@@ -183,12 +183,15 @@ def test_the_toolbar_and_errors_show_escapes(hostile):
     with sqlite3.connect(hostile["url"].removeprefix("sqlite:///")) as connection:
         connection.execute("update user set full_name = ? where email = ?",
                            ("Bill \x1b[31mBoquet", "bill@epic.test"))
-    # typed escapes are refused at the edge; the error never echoes them raw
+    line = "client search 'x\x1b]0;t\x07'"
+    # Input holding control characters is refused; an error quoting what was typed (an
+    # unknown command) shows it escaped.
     term = Terminal(["--database", hostile["url"], "--keep-going", "-c", "login bill@epic.test",
-                     "-c", "client search 'x\x1b]0;t\x07'", "-c", "client view 'nine\x1b[2J'"],
+                     "-c", line, "-c", "nine\x1b[2J view 1"],
                     child_env(home, EPICSHELL_PASSWORD=auth_password()), home, cols=80)
     try:
-        term.expect(r"-c:3: error: ")
+        term.expect(r"error: .*control characters")
+        term.expect(r"error: .*nine\\x1b\[2J")
         term.child.expect(pytest.importorskip("pexpect").EOF)
     finally:
         term.kill()

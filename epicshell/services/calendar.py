@@ -34,4 +34,4 @@ def calendar_events(actor, *, mine=False, support=None, since=None, until=None) 
     query, counted = event_query(actor, mine=mine, support=support,
                                  since=_bound(since, "from", end=False),
                                  until=_bound(until, "to", end=True))
-    return Export(query, counted, Event, lambda event: event)
+    return Export(query, counted, Event)

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from ..errors import ValidationError
-from ..models import Client, Contract, User
+from ..models import Client, Contract, Event, User
 from ..validation import parse_email, parse_id, parse_name, parse_phone, parse_text
 from .base import audit, diff, get_or_404, notify, paginate, versioned_update
 from .policy import COMMERCIAL, MANAGEMENT, requires
+from .search import client_text, matches, ranked_page, refresh_client_events
+from .search import parse as parse_search
 from .staff import check_staff
 
 SORTS = {
@@ -37,23 +39,32 @@ def _sort_order(sort: str | None):
 
 
 @requires("client.read", write=False)
-def list_clients(actor, *, mine=False, commercial=None, search=None, sort=None, page=1, limit=50):
-    query, counted = client_query(actor, mine=mine, commercial=commercial, search=search)
-    return paginate(query.order_by(*_sort_order(sort)), page, limit, count_query=counted)
+def list_clients(actor, *, mine=False, commercial=None, search=None, sort=None, page=1, limit=50,
+                 count=False):
+    """Clients, by id (or SORT); with SEARCH, ranked as search ranks unless SORT is given."""
+    order = _sort_order(sort)
+    query, counted = client_query(actor, mine=mine, commercial=commercial)
+    searched = parse_search(search)
+    if searched and not sort:
+        return ranked_page(Client, searched, query, counted, page, limit, exact=count)
+    if searched:
+        query = query.where(matches(Client, searched))
+        counted = counted.where(matches(Client, searched))
+    return paginate(query.order_by(*order), page, limit, count_query=counted, exact=count)
 
 
 def client_query(actor, *, mine=False, commercial=None, search=None):
-    """(rows with their commercial, the same rows' ids) of the clients the filters select:
-    what `client list` pages and `client export` streams."""
+    """(rows with their commercial, the same rows' ids) of the clients the filters select,
+    unordered: what `client list` pages and `client export` streams (SEARCH filters, the
+    list ranks)."""
     conditions = []
     if mine:
         conditions.append(Client.commercial == actor.id)
     if commercial is not None:
         conditions.append(Client.commercial == parse_id(commercial, "commercial"))
-    if search and search.strip():
-        text = search.strip().lower()
-        conditions.append(Client.name_key.contains(text) | Client.email.contains(text)
-                          | Client.company.contains(search.strip()))
+    searched = parse_search(search)
+    if searched:
+        conditions.append(matches(Client, searched))
     query, counted = _with_commercial(), Client.select(Client.id)
     for condition in conditions:
         query, counted = query.where(condition), counted.where(condition)
@@ -122,8 +133,9 @@ def create_client(actor, *, full_name, email, phone=None, company=None, commerci
     values = clean_client(full_name=full_name, email=email, phone=phone, company=company)
     owner = new_client_owner(actor, commercial)
     _email_free(values["email"])
-    client = Client.create(**values, commercial=owner.id)
     full_name, email, phone, company = (values[k] for k in ("full_name", "email", "phone", "company"))
+    client = Client.create(**values, commercial=owner.id,
+                           search_text=client_text(full_name, email, company))
     audit(actor, "create", "client", client.id, {
         "full_name": (None, full_name), "email": (None, email), "phone": (None, phone),
         "company": (None, company), "commercial": (None, owner.full_name)})
@@ -149,8 +161,13 @@ def update_client(actor, client, *, full_name=None, email=None, phone=None, comp
         update = {k: new for k, (_old, new) in changes.items()}
         if "full_name" in update:
             update["name_key"] = update["full_name"].lower()
+        if changes.keys() & {"full_name", "email", "company"}:
+            merged = {f: values.get(f, getattr(client, f)) for f in ("full_name", "email", "company")}
+            update["search_text"] = client_text(**merged)
         versioned_update(client, update, "client", expected_version)
         audit(actor, "update", "client", client.id, changes)
+        if "full_name" in changes:  # the client's name is part of its events' search text
+            refresh_client_events([client.id])
     return client
 
 
@@ -167,6 +184,7 @@ def assign_client(actor, client, commercial_id):
     if contract_ids:
         Contract.update({Contract.commercial: owner.id, Contract.version: Contract.version + 1}).where(
             Contract.id.in_(contract_ids)).execute()
+        Event.update({Event.commercial: owner.id}).where(Event.contract.in_(contract_ids)).execute()
         for ident in contract_ids:
             audit(actor, "assign", "contract", ident,
                   {"commercial": (previous.full_name, owner.full_name)})

@@ -26,10 +26,10 @@ def _with_names():
 
 @requires("contract.read", write=False)
 def list_contracts(actor, *, mine=False, unsigned=False, unpaid=False, status=None, client=None,
-                   page=1, limit=50):
+                   page=1, limit=50, count=False):
     query, counted = contract_query(actor, mine=mine, unsigned=unsigned, unpaid=unpaid,
                                     status=status, client=client)
-    return paginate(query.order_by(Contract.id), page, limit, count_query=counted)
+    return paginate(query.order_by(Contract.id), page, limit, count_query=counted, exact=count)
 
 
 def contract_query(actor, *, mine=False, unsigned=False, unpaid=False, status=None, client=None):

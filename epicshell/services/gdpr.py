@@ -17,6 +17,7 @@ from peewee import SqliteDatabase
 
 from ..models import AuditEntry, Client, Contract, Event, Payment, database, utcnow
 from ..validation import format_cents
+from . import search
 from .base import audit, notify, versioned_update
 from .policy import requires
 from .records import audit_record, client_record, contract_record, event_record
@@ -134,8 +135,9 @@ def _forget(actor, client) -> Erasure:
     if with_notes:
         Event.update({Event.notes: None, Event.version: Event.version + 1,
                       Event.updated_at: utcnow()}).where(Event.id.in_(with_notes)).execute()
-    # The one place derived data of the erased rows is refreshed (e.g. the search text of
-    # the client and of `event_ids`, whose client name changed).
+    # The search text of the client and of its events (which holds the client's name).
+    search.refresh(Client, [client.id])
+    search.refresh(Event, event_ids)
     redacted = _redact_trail(client.id, contract_ids, event_ids, personal, email)
     audit(actor, "forget", "client", client.id, {field: (None, None) for field in CLIENT_FIELDS})
     for ident in with_notes:

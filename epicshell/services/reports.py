@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 
 from peewee import SQL, Case, fn
 
+from .. import validation
 from ..errors import ValidationError
 from ..models import Client, Contract, Event, Payment, User, database, utcnow
-from ..validation import MAX_AMOUNT_CENTS, format_cents, parse_count, parse_datetime, utc_to_local
+from ..validation import MAX_AMOUNT_CENTS, format_cents, parse_datetime, utc_to_local
 from .policy import COMMERCIAL, SUPPORT, requires
 
 PIPELINE_KEYS = ("commercial_id", "commercial", "clients", "drafts", "signed", "cancelled",
@@ -32,7 +33,6 @@ UNPAID_BUCKET_STARTS = (31, 61, 91)  # a contract signed 31 days ago is in the s
 MONTHS_PER_QUERY = 120  # UNION ALL terms per statement (SQLite allows 500)
 REVENUE_MONTHS = 12  # default period of `report revenue`: this month and the 11 before
 WORKLOAD_DAYS = 30
-MAX_DAYS = 3650
 TOTAL = "total"
 NO_SUPPORT = "(no support)"
 _DATE_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
@@ -132,13 +132,9 @@ def revenue_period(start=None, end=None, now: datetime | None = None) -> tuple[d
 
 
 def parse_days(value, default: int) -> int:
-    """`--days N`: a whole number of days from 1 to MAX_DAYS (DEFAULT when absent)."""
-    if value is None:
-        return default
-    days = parse_count(value, "days")
-    if not 1 <= days <= MAX_DAYS:
-        raise ValidationError("days", f"must be between 1 and {MAX_DAYS}")
-    return days
+    """`--days N` of the agenda and the workload: the same rule as every other day count
+    (validation.parse_days), DEFAULT when absent."""
+    return default if value is None else validation.parse_days(value)
 
 
 # --- shared pieces ---------------------------------------------------------------------------

@@ -8,14 +8,13 @@ cell protected (`protect`), times in ISO 8601 with their offset, as `--format cs
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 from ..errors import EpicError
 from ..services.records import CLIENT_KEYS, CONTRACT_KEYS, EVENT_KEYS
 from ..services.transfer_rows import COLUMNS, IMPORTED, LINKED, REQUIRED, DataFile, ImportRefused, RowError
 from ..spreadsheet import protect, unprotect
-from .render import _csv_cell, _data_value
+from .render import data_value, json_text
 
 RECORD_KEYS = {"client": CLIENT_KEYS, "contract": CONTRACT_KEYS, "event": EVENT_KEYS}
 
@@ -89,40 +88,57 @@ def _rows(file, header, delimiter, data: DataFile, entity: str, linked: bool):
             data.errors.append(RowError(data.source, end, "row", str(exc)))
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    return protect(str(_csv_cell(_data_value(value))))
+TIME_KEYS = {"created_at", "updated_at", "signed_at", "start", "end"}
 
 
-def write_csv(file, entity: str, records, progress=None) -> int:
-    """Write RECORDS (dicts with COLUMNS[entity]) as spreadsheet-safe CSV; return the count."""
-    columns = COLUMNS[entity]
-    writer = csv.writer(file, lineterminator="\n")
-    writer.writerow(columns)
+def _cells(entity: str):
+    """A function turning one row of ENTITY into CSV cells: text protected for spreadsheets,
+    times in ISO 8601 with their offset (the CSV writer itself writes None as empty)."""
+    times = [i for i, key in enumerate(COLUMNS[entity]) if key in TIME_KEYS]
+
+    def cells(row) -> list:
+        values = [protect(v) if type(v) is str else v for v in row]
+        for i in times:
+            if values[i] is not None:
+                values[i] = data_value(values[i])
+        return values
+
+    return cells
+
+
+def _counting(rows, progress):
+    """ROWS, telling PROGRESS every thousand; the count is in the list it yields last."""
     count = 0
-    for record in records:
-        writer.writerow([_cell(record.get(column)) for column in columns])
+    for row in rows:
+        yield row
         count += 1
         if progress is not None and count % 1000 == 0:
             progress("writing", 1000)
     if progress is not None and count % 1000:
         progress("writing", count % 1000)
+
+
+def write_csv(file, entity: str, rows, progress=None) -> int:
+    """Write ROWS (tuples in COLUMNS[entity] order) as spreadsheet-safe CSV; return the count."""
+    writer = csv.writer(file, lineterminator="\n")
+    writer.writerow(COLUMNS[entity])
+    cells = _cells(entity)
+    count = 0
+    for row in _counting(rows, progress):
+        writer.writerow(cells(row))
+        count += 1
     return count
 
 
-def write_json(file, entity: str, records, progress=None) -> int:
-    """Write RECORDS as a JSON array of §2 records, one record at a time."""
+def write_json(file, entity: str, rows, progress=None) -> int:
+    """Write ROWS as a JSON array of §2 records (the email columns left out), one at a time."""
     keys = RECORD_KEYS[entity]
     count = 0
     file.write("[")
-    for record in records:
+    for row in _counting(rows, progress):
+        record = dict(zip(COLUMNS[entity], row, strict=True))
         file.write(",\n  " if count else "\n  ")
-        file.write(json.dumps({k: _data_value(record.get(k)) for k in keys}, ensure_ascii=False))
+        file.write(json_text({k: data_value(record[k]) for k in keys}))
         count += 1
-        if progress is not None and count % 1000 == 0:
-            progress("writing", 1000)
     file.write("\n]\n" if count else "]\n")
-    if progress is not None and count % 1000:
-        progress("writing", count % 1000)
     return count

@@ -60,6 +60,7 @@ FORMAT = Opt("--format", "output format", metavar="FMT", choices=FORMATS)
 PAGING = (
     Opt("--limit", "rows per page (default 50, see `set limit`)", metavar="N"),
     Opt("--page", "page number (default 1)", metavar="N"),
+    Flag("--count", "count every match (above 10,000 the footer says 10,000+)"),
 )
 YES = Flag("--yes", "do not ask for confirmation (required without a terminal)")
 

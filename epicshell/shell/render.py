@@ -70,7 +70,7 @@ class Result:
         return cls(rows=[record], keys=keys, record=True, sections=list(sections), message=message)
 
 
-def _data_value(value):
+def data_value(value):
     """JSON/CSV value: ISO 8601 local time with offset, amounts already strings."""
     if isinstance(value, datetime):
         return utc_to_local(value).isoformat(timespec="seconds")
@@ -83,8 +83,14 @@ _JSON_UNESCAPED_CONTROLS = re.compile("[\x7f-\x9f]")
 def to_json(result: Result) -> str:
     """Every key of the record, in order; control characters JSON-escaped, DEL and C1 too
     (json escapes only C0), so the stored value is exact and a terminal runs none of it."""
-    rows = [{k: _data_value(row.get(k)) for k in result.keys} for row in (result.rows or [])]
-    text = json.dumps(rows, indent=2, ensure_ascii=False)
+    rows = [{k: data_value(row.get(k)) for k in result.keys} for row in (result.rows or [])]
+    return json_text(rows, indent=2)
+
+
+def json_text(value, indent=None) -> str:
+    """VALUE as JSON text, UTF-8 kept readable, every control character escaped: json
+    escapes C0 only, so DEL and C1 (which a terminal would run) are escaped here."""
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
     return _JSON_UNESCAPED_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
@@ -97,27 +103,30 @@ def to_csv(result: Result) -> str:
     quoting_all = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow([protect(k) for k in result.keys])
     for row in result.rows or []:
-        cells = [protect(_csv_text(row.get(k))) for k in result.keys]
+        cells = [csv_cell(row.get(k)) for k in result.keys]
         has_cr = any(isinstance(cell, str) and "\r" in cell for cell in cells)
         (quoting_all if has_cr else writer).writerow(cells)
     return buffer.getvalue().rstrip("\n")
 
 
+def csv_cell(value):
+    """One CSV cell: empty for a missing value, true/false, ISO 8601 times, and the leading
+    `'` of a cell a spreadsheet would run (commands.md §7). Exports write cells with it too."""
+    return protect(_csv_text(value))
+
+
 def _csv_text(value):
-    """VALUE as the text of a CSV cell (before the spreadsheet rule)."""
-    return "" if value is None else _csv_cell(_data_value(value))
-
-
-def _csv_cell(value):
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return value
+    return data_value(value)
 
 
 def footer(page) -> str:
     """The line under a list: which rows of how many, and how to see the next ones."""
-    return (f"showing {page.first:,}-{page.last:,} of {page.total:,}"
-            + (f" (next: --page {page.page + 1})" if page.last < page.total else ""))
+    return (f"showing {page.first:,}-{page.last:,} of {page.total_text}"
+            + (f" (next: --page {page.page + 1})" if page.has_next else ""))
 
 
 def to_table(result: Result, screen: Screen) -> str:

@@ -8,13 +8,13 @@ from ...services import clients, gdpr
 from .. import lookups
 from ..files import write_file
 from ..registry import YES, Arg, Flag, command
-from ..render import Result, _data_value
+from ..render import Result, data_value
 
 CLIENT_ID = Arg("id", "client id", complete=lookups.client_ids)
 
 
 def _json_value(value):
-    converted = _data_value(value)
+    converted = data_value(value)
     if converted is value:
         raise TypeError(f"{type(value).__name__} is not JSON")
     return converted
@@ -43,8 +43,8 @@ def client_forget(ctx, args):
                 "This cannot be undone.", args.yes)
     erasure = gdpr.forget_client(ctx.actor, client.id)
     if not erasure.scrubbed:
-        ctx.app.notice("another shell holds the database open: old values stay in its "
-                       "write-ahead log until every shell has closed it")
+        ctx.app.notice("another shell was reading the database: the old values stay in "
+                       "its write-ahead log file until the last shell closes the database")
     notes = f" and {erasure.notes} event note{'s' if erasure.notes != 1 else ''}" \
         if erasure.notes else ""
     return Result(message=f"Client {client.id} is now {erasure.client.full_name}: name, email, "

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...errors import EpicError
+from ...safetext import visible
 from ...services import transfer, transfer_export
 from ...services.transfer_rows import ImportRefused
 from .. import lookups
@@ -25,7 +26,7 @@ SKIP = Flag("--skip-existing", "skip clients whose email exists (counted) instea
 FORCE = Flag("--force", "overwrite FILE if it exists")
 DATA_FILES = {"client": "clients.csv", "contract": "contracts.csv", "event": "events.csv"}
 PLURAL = {"client": "clients", "contract": "contracts", "event": "events"}
-NOT_FILTERS = {"--format", "--columns", "--limit", "--page", "--sort"}
+NOT_FILTERS = {"--format", "--limit", "--page", "--sort", "--columns", "--count"}  # display, not selection
 
 
 def _counts(what: dict) -> str:
@@ -53,8 +54,8 @@ def _run_import(ctx, read, run, source: str):
         with progress_bar(ctx, total, f"Importing {source}") as progress:
             report = run(files, progress)
     except ImportRefused as refused:
-        for line in refused.lines():
-            print(line, file=ctx.app.env.stderr, flush=True)
+        for line in refused.lines():  # a header or cell may hold terminal escapes: shown, not run
+            print(visible(line), file=ctx.app.env.stderr, flush=True)
         raise EpicError(str(refused)) from None
     return Result(message=_report_line(report, source))
 

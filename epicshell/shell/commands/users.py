@@ -34,7 +34,7 @@ NEW_PASSWORD_ENV = Opt("--password-env", "scripts: the environment variable hold
 @command("user list", summary="List staff accounts.", operation="user.list",
          params=(Opt("--department", "only this department", metavar="D",
                      complete=lookups.departments),
-                 Opt("--search", "text in the name or email, or an employee number",
+                 Opt("--search", "text in the name or email",
                      metavar="TEXT"),
                  Flag("--inactive", "only deactivated accounts"),
                  FORMAT, USER.option(), *PAGING),
