@@ -103,9 +103,10 @@ def test_set_lists_and_changes_the_preferences_for_the_session(shell, ids, make)
 
 
 @pytest.mark.parametrize("line, error", [
-    ("set limit 0", "error: set limit: '0' is not a whole number from 1 to 1000"),
-    ("set limit 1001", "error: set limit: '1001' is not a whole number from 1 to 1000"),
-    ("set limit ten", "error: set limit: 'ten' is not a whole number from 1 to 1000"),
+    ("set limit 0", "error: limit: must be between 1 and 1000"),
+    ("set limit 1001", "error: limit: must be between 1 and 1000"),
+    ("set limit ten", "error: limit: 'ten' is not a whole number"),
+    ("set limit ３", "error: limit: '３' is not a whole number"),
     ("set expanded wide", "error: set expanded: 'wide' is not one of auto, on, off"),
     ("set format xml", "error: set format: 'xml' is not one of table, csv, json"),
     ("set expand on", "error: set: unknown setting 'expand'; did you mean expanded?"),
@@ -264,3 +265,21 @@ def test_the_prompt_shows_the_name_escaped(db_url, staff, monkeypatch):
     shell = open_shell(db_url, monkeypatch, "commercial")
     shell.app.session.user.email = "bi\x1b[2Jll@epic.test"
     assert shell.app.prompt_text() == "epic (bi\\x1b[2Jll, commercial)> "
+
+
+def test_csv_on_a_terminal_shows_control_characters_escaped():
+    from epicshell.shell.render import Result, render
+
+    result = Result(rows=[{"id": 1, "notes": HOSTILE_NOTES}], keys=("id", "notes"))
+    on_screen = render(result, "csv", Screen(width=80))
+    assert "\x1b" not in on_screen and "\\x1b[2J" in on_screen and "first line\n" in on_screen
+    assert HOSTILE_NOTES in render(result, "csv", Screen(width=None))  # a pipe: exact
+    assert "\\u001b[2J" in render(result, "json", Screen(width=80))
+
+
+def test_the_error_printer_and_notices_show_control_characters_escaped(shell):
+    shell.app.error("no client named 'x\x1b]0;t\x07'", "-c:2")
+    shell.app.notice("note\x1b[2J\nnext line")
+    err = shell.env.stderr.getvalue()
+    assert "-c:2: error: no client named 'x\\x1b]0;t\\x07'" in err
+    assert "note\\x1b[2J\nnext line" in err and "\x1b" not in err

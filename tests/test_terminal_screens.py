@@ -49,7 +49,8 @@ DEMO_COMMANDS = (
     "client list --columns all", "contract list", "contract unsigned", "contract unpaid",
     "contract view 2", "contract list --columns all", "event list", "event unassigned",
     "event upcoming", "event search gala", "event view 2", "event list --columns all",
-    "history contract 2", "audit", "event list --columns notes",
+    "history contract 2", "audit", "event list --columns notes", "agenda",
+    "report pipeline", "report revenue", "report unpaid", "report workload",
 )
 
 

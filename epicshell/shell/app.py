@@ -141,6 +141,10 @@ class App:
         """The format of a command given no --format (`epicshell --format`, `set format`)."""
         return self.display.format
 
+    @output_format.setter
+    def output_format(self, fmt: str) -> None:
+        self.display.format = fmt
+
     # -- output -----------------------------------------------------------------------------
 
     def print(self, text: str = "") -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ..errors import UsageError
 from ..safetext import visible
 from ..services.base import DEFAULT_LIMIT, MAX_LIMIT
+from ..validation import parse_limit
 from .registry import FORMATS
 from .tables import EXPANDED_CHOICES
 
@@ -40,7 +41,7 @@ class Display:
         """Set preference NAME to VALUE, or raise a one-line error saying what is allowed."""
         name = self.known(name)
         if name == "limit":
-            self.limit = _limit(value)
+            self.limit = parse_limit(value)  # the rule of --limit
             return
         if value not in CHOICES[name]:
             raise UsageError(f"set {name}: {visible(value)!r} is not one of "
@@ -53,14 +54,3 @@ class Display:
         close = difflib.get_close_matches(name, self.names(), n=1, cutoff=0.5)
         hint = f"; did you mean {close[0]}?" if close else f"; one of: {', '.join(self.names())}"
         raise UsageError(f"set: unknown setting {visible(name)!r}{hint}")
-
-
-def _limit(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if not 1 <= number <= MAX_LIMIT or not value.strip().isdigit():
-        raise UsageError(f"set limit: {visible(value)!r} is not a whole number from 1 to "
-                         f"{MAX_LIMIT}")
-    return number
