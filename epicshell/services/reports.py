@@ -3,13 +3,12 @@
 Every figure is an aggregate over integer cents (COUNT, SUM, CASE buckets, GROUP BY over
 the covering indexes of migration 0007); Python only turns the few resulting rows into
 records and adds them up into the total row, so the total is the sum of the rows by
-construction. Periods and month boundaries are computed here, in the user's local time,
-and handed to the query as UTC instants: SQLite and PostgreSQL bucket by the very same
+construction. Periods and month boundaries come from `periods.py`, in the user's local time,
+handed to the queries as UTC instants: SQLite and PostgreSQL bucket by the very same
 ranges, and a month is the user's calendar month, not a UTC one.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +16,8 @@ from peewee import SQL, Case, fn
 
 from ..errors import ValidationError
 from ..models import Client, Contract, Event, Payment, User, database, utcnow
-from ..validation import MAX_AMOUNT_CENTS, format_cents, parse_count, parse_datetime, utc_to_local
+from ..validation import MAX_AMOUNT_CENTS, format_cents
+from .periods import in_period, month_boundaries, parse_days, parse_period, revenue_period
 from .policy import COMMERCIAL, SUPPORT, requires
 
 PIPELINE_KEYS = ("commercial_id", "commercial", "clients", "drafts", "signed", "cancelled",
@@ -30,12 +30,9 @@ WORKLOAD_KEYS = ("support_id", "support", "events", "attendees")
 UNPAID_BUCKETS = ("days_0_30", "days_31_60", "days_61_90", "days_over_90")
 UNPAID_BUCKET_STARTS = (31, 61, 91)  # a contract signed 31 days ago is in the second bucket
 MONTHS_PER_QUERY = 120  # UNION ALL terms per statement (SQLite allows 500)
-REVENUE_MONTHS = 12  # default period of `report revenue`: this month and the 11 before
 WORKLOAD_DAYS = 30
-MAX_DAYS = 3650
 TOTAL = "total"
 NO_SUPPORT = "(no support)"
-_DATE_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
 
 
 @dataclass
@@ -50,95 +47,6 @@ class Report:
     @property
     def all_rows(self) -> list[dict]:
         return self.rows + ([self.total] if self.total else [])
-
-
-# --- periods --------------------------------------------------------------------------------
-
-
-def parse_period(start=None, end=None) -> tuple[datetime | None, datetime | None]:
-    """`--from`/`--to` (local time) as a half-open UTC range [start, end).
-
-    `--to 2026-03-31` includes that whole day; `--to '2026-03-31 12:00'` stops at noon.
-    """
-    begin = parse_datetime(start, "from") if start not in (None, "") else None
-    stop = None
-    if end not in (None, ""):
-        stop = parse_datetime(end, "to")
-        if isinstance(end, str) and _DATE_ONLY.match(end):
-            local_day = datetime.strptime(end.strip(), "%Y-%m-%d")
-            stop = parse_datetime(local_day + timedelta(days=1), "to")
-    if begin is not None and stop is not None and stop <= begin:
-        raise ValidationError("to", "must be after --from")
-    return begin, stop
-
-
-def _in_period(column, begin, stop):
-    condition = SQL("1 = 1")
-    if begin is not None:
-        condition &= column >= begin
-    if stop is not None:
-        condition &= column < stop
-    return condition
-
-
-def _local_month_start(moment: datetime) -> datetime:
-    """The local calendar month containing MOMENT (naive UTC), as a naive local datetime."""
-    local = utc_to_local(moment).replace(tzinfo=None)
-    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-def _next_month(local: datetime) -> datetime:
-    return local.replace(year=local.year + local.month // 12, month=local.month % 12 + 1)
-
-
-def month_boundaries(begin: datetime, stop: datetime) -> list[tuple[str, datetime, datetime]]:
-    """(label `YYYY-MM`, UTC start, UTC end) of each local month meeting [BEGIN, STOP).
-
-    The first and last months are cut to the period, so the months tile it exactly.
-    """
-    month = _local_month_start(begin)
-    months = []
-    while True:
-        month_start = max(parse_datetime(month), begin)
-        if month_start >= stop:
-            return months
-        following = _next_month(month)
-        months.append((month.strftime("%Y-%m"), month_start, min(parse_datetime(following), stop)))
-        month = following
-
-
-def _months_back(month: datetime, count: int) -> datetime:
-    for _ in range(count):
-        month = (month - timedelta(days=1)).replace(day=1)
-    return month
-
-
-def revenue_period(start=None, end=None, now: datetime | None = None) -> tuple[datetime, datetime]:
-    """The period of `report revenue`, as UTC [start, end).
-
-    Default: the current local month and the eleven before it. Only `--from`: from there to
-    the end of the current month (or of that month, if later). Only `--to`: the twelve local
-    months ending with the one `--to` falls in.
-    """
-    begin, stop = parse_period(start, end)
-    if stop is None:
-        current = _local_month_start(now or utcnow())
-        latest = current if begin is None else max(current, _local_month_start(begin))
-        stop = parse_datetime(_next_month(latest))
-    if begin is None:
-        last_month = _local_month_start(stop - timedelta(microseconds=1))
-        begin = parse_datetime(_months_back(last_month, REVENUE_MONTHS - 1))
-    return begin, stop
-
-
-def parse_days(value, default: int) -> int:
-    """`--days N`: a whole number of days from 1 to MAX_DAYS (DEFAULT when absent)."""
-    if value is None:
-        return default
-    days = parse_count(value, "days")
-    if not 1 <= days <= MAX_DAYS:
-        raise ValidationError("days", f"must be between 1 and {MAX_DAYS}")
-    return days
 
 
 # --- shared pieces ---------------------------------------------------------------------------
@@ -200,7 +108,7 @@ def pipeline(actor, *, start=None, end=None) -> Report:
     by_status: dict[int, dict] = {}
     query = (Contract.select(Contract.commercial, Contract.status, fn.COUNT(Contract.id),
                              fn.SUM(Contract.total_cents), fn.SUM(Contract.due_cents))
-             .where(_in_period(Contract.created_at, begin, stop))
+             .where(in_period(Contract.created_at, begin, stop))
              .group_by(Contract.commercial, Contract.status).tuples())
     for commercial_id, status, count, total, due in query:
         by_status.setdefault(commercial_id, {})[status] = (count, _cents(total), _cents(due))
@@ -227,7 +135,7 @@ def pipeline(actor, *, start=None, end=None) -> Report:
 
 def _signed_in(begin, stop):
     """Contracts signed in [BEGIN, STOP) and still signed (a cancelled one brought nothing)."""
-    return (Contract.status == "signed") & _in_period(Contract.signed_at, begin, stop)
+    return (Contract.status == "signed") & in_period(Contract.signed_at, begin, stop)
 
 
 def _collected():
@@ -239,7 +147,7 @@ def _collected():
 
 def _collections(begin, stop):
     """Payments recorded in [BEGIN, STOP): the amounts collected."""
-    return _in_period(Payment.paid_at, begin, stop) & _collected()
+    return in_period(Payment.paid_at, begin, stop) & _collected()
 
 
 def _sums_by_month(model, column, amount, months, condition=None) -> dict[int, int]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ...services import reports
+from ...services import periods, reports
 from ...validation import format_local
 from ..registry import FORMAT, Opt, command
 from ..render import Result
@@ -94,6 +94,6 @@ def report_unpaid(ctx, args):
                      metavar="N"), FORMAT),
          examples=("report workload", "report workload --days 7 --format json"))
 def report_workload(ctx, args):
-    days = reports.parse_days(args.days, reports.WORKLOAD_DAYS)
+    days = periods.parse_days(args.days, reports.WORKLOAD_DAYS)
     return _result(ctx, args, reports.workload(ctx.actor, days=days),
                    f"events starting in the next {days} days")
