@@ -72,7 +72,8 @@ def report_pipeline(ctx, args):
          operation="report.read",
          params=(Opt("--by", "month (default) or commercial", metavar="month|commercial",
                      choices=("month", "commercial")), FROM, TO, FORMAT),
-         examples=("report revenue", "report revenue --by commercial --from 2026-01-01",
+         examples=("report revenue   (this month and the 11 before)",
+                   "report revenue --by commercial --from 2026-01-01",
                    "report revenue --format json"))
 def report_revenue(ctx, args):
     report = reports.revenue(ctx.actor, by=args.by or "month", start=getattr(args, "from"),
