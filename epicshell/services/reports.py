@@ -156,20 +156,25 @@ def _sums_by_month(model, column, amount, months, condition=None) -> dict[int, i
     One indexed range sum per month, glued with UNION ALL: each row is read once, from the
     covering index, with no per-row bucketing (a CASE over many months costs a comparison
     per month and row), and both databases cut at the same instants. Each part has exactly
-    one range on COLUMN, so the planner cannot pick a wider one.
+    one range on COLUMN, so the planner cannot pick a wider one. The part is written once
+    and repeated with each month's index and bounds.
     """
+    if not months:
+        return {}
+    where = (column >= months[0][1]) & (column < months[0][2])
+    if condition is not None:
+        where &= condition
+    part, values = model.select(SQL("0"), fn.SUM(amount)).where(where).sql()
+    assert part.startswith("SELECT 0, ")
     sums: dict[int, int] = {}
     indexed = list(enumerate(months))
     for first in range(0, len(indexed), MONTHS_PER_QUERY):
-        parts, params = [], []
-        for index, (_label, month_start, month_end) in indexed[first:first + MONTHS_PER_QUERY]:
-            where = (column >= month_start) & (column < month_end)
-            if condition is not None:
-                where &= condition
-            sql, values = model.select(SQL(str(index)), fn.SUM(amount)).where(where).sql()
-            parts.append(sql)
-            params.extend(values)
-        cursor = database.execute_sql(" UNION ALL ".join(parts), params)
+        chunk = indexed[first:first + MONTHS_PER_QUERY]
+        sql = " UNION ALL ".join(f"SELECT {index}, {part[len('SELECT 0, '):]}"
+                                 for index, _month in chunk)
+        params = [value for _index, (_label, start, end) in chunk
+                  for value in (start, end, *values[2:])]
+        cursor = database.execute_sql(sql, params)
         sums.update({int(index): _cents(total) for index, total in cursor.fetchall()})
     return sums
 

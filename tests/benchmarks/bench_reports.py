@@ -99,16 +99,13 @@ def fill(contracts: int) -> dict:
                       f"Company {i % 5000}", rng.choice(commercials), _text(now), _text(now))
                      for i in range(start, min(clients, start + BATCH))])
     owner = dict(database.execute_sql("SELECT id, commercial_id FROM client").fetchall())
-    rows = _contract_rows(rng, now, contracts, owner)
+    # Ids follow creation time, as they do when contracts are created one by one.
+    rows = sorted(_contract_rows(rng, now, contracts, owner), key=lambda row: row[6])
     with database.atomic():
-        while True:
-            batch = [next(rows, None) for _ in range(BATCH)]
-            batch = [row for row in batch if row is not None]
-            if not batch:
-                break
+        for start in range(0, len(rows), BATCH):
             _insert('INSERT INTO contract (client_id, commercial_id, total_cents, due_cents, '
                     'status, signed_at, created_at, updated_at, version) '
-                    'VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)', batch)
+                    'VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)', rows[start:start + BATCH])
     _fill_payments_and_events(rng, now, supports)
     return _first_of_each_department()
 
