@@ -32,7 +32,7 @@ def bar(value: Decimal, largest: Decimal, width: int = BAR_WIDTH) -> str:
 
 
 def with_bars(rows: list[dict], keys: tuple) -> tuple[list[dict], tuple]:
-    """ROWS with a bar column after the amounts, all scaled to the largest amount of a row
+    """ROWS with a bar column per amount, all scaled to the largest amount of the rows
     (the total row gets none: it would dwarf every month)."""
     body = rows[:-1]
     largest = max((Decimal(row[k]) for row in body for k in BARS), default=Decimal(0))
