@@ -1,6 +1,6 @@
 """Reports: the pipeline, revenue, unpaid amounts and support workload, summed by the database.
 
-Every figure is an aggregate over integer cents (COUNT, SUM, CASE buckets, GROUP BY over
+Every figure is an aggregate over integer cents (COUNT, SUM, GROUP BY over
 the covering indexes of migration 0007); Python only turns the few resulting rows into
 records and adds them up into the total row, so the total is the sum of the rows by
 construction. Periods and month boundaries come from `periods.py`, in the user's local time,
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from peewee import SQL, Case, fn
+from peewee import SQL, fn
 
 from ..errors import ValidationError
 from ..models import Client, Contract, Event, Payment, User, database, utcnow
@@ -231,29 +231,37 @@ def unpaid_bucket_cuts(now: datetime) -> list[datetime]:
     return [now - timedelta(days=days) for days in UNPAID_BUCKET_STARTS]
 
 
+def _unpaid_parts(cuts):
+    """One statement (one snapshot, so the parts agree): per commercial, part 0 is the whole
+    amount due on signed contracts; parts 1-3 the amounts due of contracts signed 0-30,
+    31-60 and 61-90 days ago. Each part reads one index range; over 90 is the rest."""
+    due, signed_at = Contract.due_cents, Contract.signed_at
+    signed = Contract.status == "signed"
+    # A two-sided range on due_cents lets SQLite's planner see how narrow it is.
+    ranges = [(due > 0) & (due < MAX_AMOUNT_CENTS), signed_at > cuts[0],
+              (signed_at > cuts[1]) & (signed_at <= cuts[0]),
+              (signed_at > cuts[2]) & (signed_at <= cuts[1])]
+    parts = [Contract.select(SQL(str(index)), Contract.commercial, fn.SUM(due))
+             .where(signed & condition).group_by(Contract.commercial)
+             for index, condition in enumerate(ranges)]
+    query = parts[0]
+    for part in parts[1:]:
+        query = query + part  # UNION ALL
+    return query.tuples()
+
+
 @requires("report.read", write=False)
 def unpaid(actor) -> Report:
     """Amount due on signed contracts, per commercial, by days since signature: 0-30, 31-60,
     61-90, over 90 (a signed contract without a signature date counts as over 90)."""
-    cuts = unpaid_bucket_cuts(utcnow())
-    due = Contract.due_cents
-    recent, month, quarter = (Contract.signed_at > cut for cut in cuts)
-    buckets = (
-        fn.SUM(Case(None, [(recent, due)], 0)),
-        fn.SUM(Case(None, [(month & ~recent, due)], 0)),
-        fn.SUM(Case(None, [(quarter & ~month, due)], 0)),
-        fn.SUM(Case(None, [(quarter, 0)], due)),
-    )
-    # A two-sided range on due_cents lets SQLite's planner see how narrow it is.
-    query = (Contract.select(Contract.commercial, *buckets)
-             .where((Contract.status == "signed") & (due > 0) & (due < MAX_AMOUNT_CENTS))
-             .group_by(Contract.commercial).tuples())
-    sums = {commercial_id: [_cents(v) for v in values] for commercial_id, *values in query}
+    sums: dict[int, list[int]] = {}
+    for part, commercial_id, total in _unpaid_parts(unpaid_bucket_cuts(utcnow())):
+        sums.setdefault(commercial_id, [0, 0, 0, 0])[int(part)] = _cents(total)
     rows = []
     for person in _people(COMMERCIAL, set(sums)):
-        values = sums.get(person.id, [0, 0, 0, 0])
-        cents = dict(zip(UNPAID_BUCKETS, values, strict=True))
-        cents["total_due"] = sum(values)
+        total_due, *recent = sums.get(person.id, [0, 0, 0, 0])
+        cents = dict(zip(UNPAID_BUCKETS, [*recent, total_due - sum(recent)], strict=True))
+        cents["total_due"] = total_due
         rows.append(_person_row(UNPAID_KEYS, "commercial_id", "commercial", person, cents, {}))
     return _finish(UNPAID_KEYS, rows, {"commercial": TOTAL}, (*UNPAID_BUCKETS, "total_due"), ())
 
