@@ -182,6 +182,7 @@ def test_revenue_months_follow_from_and_to(shell, world):
 
 def test_revenue_bars_on_a_terminal_only(db_url, world, monkeypatch):
     monkeypatch.setenv("EPICSHELL_PASSWORD", "correct horse battery")
+    monkeypatch.setenv("COLUMNS", "120")  # wide enough for a row per commercial, not expanded
     env = Environment(stdin=io.StringIO(), stdout=io.StringIO(), stderr=io.StringIO(),
                       interactive=True)
     app = App(Settings(database_url=db_url), env)
@@ -282,7 +283,7 @@ def test_tables_show_the_total_row_and_the_period(shell, world):
     ("report pipeline --from yesterday", "from: 'yesterday' is not"),
     ("report pipeline --from 2026-03-01 --to 2026-02-01", "to: must be after --from"),
     ("report revenue --from 2026-03-01 --to '2026-03-01 00:00'", "to: must be after --from"),
-    ("report workload --days 0", "days: must be between 1 and 3650"),
+    ("report workload --days 99999", "days: must be at most 36,500"),
     ("report workload --days many", "days: 'many' is not"),
     ("agenda --days -3", "days:"),
 ])
@@ -335,3 +336,18 @@ def test_both_databases_put_a_signature_in_its_local_month(paris, shell, make):
     rows = shell.ok("report revenue --from 2026-02-01 --to 2026-03-31 --format json").json()
     assert [(r["month"], r["amount_signed"]) for r in rows] == [
         ("2026-02", "1.00"), ("2026-03", "10.00"), ("total", "11.00")]
+
+
+def test_adjustments_are_not_money_collected(db_url, make, staff, monkeypatch):
+    """A due typed below the total records an adjustment payment: it explains total − due
+    but is no money received, so `report revenue` counts only the real payment."""
+    from epicshell.services import contracts
+
+    contract = make.contract(total="1000.00", due="400.00", signed=True)
+    contracts.pay_contract(staff["management"], contract.id, "150.00")
+    assert sorted(Payment.select(Payment.amount_cents, Payment.adjustment)
+                  .where(Payment.contract == contract.id).tuples()) == [(15000, False), (60000, True)]
+    shell = open_shell(db_url, monkeypatch, "management")
+    rows = shell.ok("report revenue --by commercial --format json").json()
+    assert rows[-1]["amount_collected"] == "150.00"
+    assert rows[-1]["amount_signed"] == "1000.00"

@@ -7,7 +7,8 @@ instead of a million contracts:
 - signed contracts by signature date, with commercial, total and amount due: `report
   revenue`, and the recent buckets of `report unpaid`;
 - signed contracts still owing money, with their commercial: `report unpaid`'s total;
-- payments by date, with contract and amount: the amounts collected of `report revenue`;
+- payments by date, with the adjustment flag, contract and amount: the amounts collected
+  of `report revenue` (adjustments are not collections);
 - events by start, with support and attendees: `report workload`.
 """
 
@@ -20,6 +21,6 @@ def up(migrator, db):
                                         "due_cents")),
         migrator.add_index("contract", ("status", "due_cents", "commercial_id")),
         migrator.add_index("contract", ("status", "created_at")),
-        migrator.add_index("payment", ("paid_at", "contract_id", "amount_cents")),
+        migrator.add_index("payment", ("paid_at", "adjustment", "contract_id", "amount_cents")),
         migrator.add_index("event", ("start", "support_id", "attendees")),
     )

@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 
 from peewee import SQL
 
+from .. import validation
 from ..errors import ValidationError
 from ..models import utcnow
-from ..validation import parse_count, parse_datetime, utc_to_local
+from ..validation import parse_datetime, utc_to_local
 
 REVENUE_MONTHS = 12  # default period of `report revenue`: this month and the 11 before
-MAX_DAYS = 3650
 _DATE_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
 
 
@@ -98,10 +98,6 @@ def revenue_period(start=None, end=None, now: datetime | None = None) -> tuple[d
 
 
 def parse_days(value, default: int) -> int:
-    """`--days N`: a whole number of days from 1 to MAX_DAYS (DEFAULT when absent)."""
-    if value is None:
-        return default
-    days = parse_count(value, "days")
-    if not 1 <= days <= MAX_DAYS:
-        raise ValidationError("days", f"must be between 1 and {MAX_DAYS}")
-    return days
+    """`--days N` of the agenda and the workload: the same rule as every other day count
+    (validation.parse_days), DEFAULT when absent."""
+    return default if value is None else validation.parse_days(value)

@@ -140,10 +140,9 @@ def _signed_in(begin, stop):
 
 
 def _collected():
-    """The payments that are money collected: every payment, as long as a payment is only
-    ever money received. (Should payments ever record corrections too, this is the one
-    condition to narrow.)"""
-    return SQL("1 = 1")
+    """The payments that are money collected: not the adjustments that only explain a
+    `due` set below the total by hand (commands.md §8), since no money came in."""
+    return Payment.adjustment == False
 
 
 def _collections(begin, stop):

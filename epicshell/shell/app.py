@@ -15,12 +15,18 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from ..errors import EpicError, NotLoggedIn, SessionEnded, UsageError
+from ..failures import OutputClosed, reopened, world_failure
+from ..safetext import visible
 from ..services.policy import check
 from ..services.session import Session
+from .display import Display
 from .registry import HelpRequested, resolve
 from .render import Result, page_output, render
+from .tables import Screen, fold
 
 RED, YELLOW, RESET = "\x1b[31m", "\x1b[33m", "\x1b[0m"
+MAX_LINE_BYTES = 64 * 1024  # longer lines are refused before they are split
+MULTILINE_OPTIONS = ("notes",)  # the only arguments that may hold line breaks and tabs
 
 
 @dataclass
@@ -39,6 +45,14 @@ class Environment:
         interactive = sys.stdin.isatty() and sys.stdout.isatty()
         color = sys.stdout.isatty() and not no_color and "NO_COLOR" not in os.environ
         return cls(interactive=interactive, color=color)
+
+    def width(self) -> int | None:
+        """The terminal's width in columns; None without a terminal (scripts have no width)."""
+        if not self.interactive:
+            return None
+        import shutil
+
+        return shutil.get_terminal_size().columns
 
 
 class Context:
@@ -84,7 +98,7 @@ class Context:
             raise UsageError("this command needs --yes when not run from a terminal")
         from .wizards import ask_confirm
 
-        if not ask_confirm(question):
+        if not ask_confirm(visible(question)):
             raise EpicError("cancelled: nothing changed")
 
     def secret(self, question: str, *, env_var: str | None = None, confirm: bool = False) -> str:
@@ -92,13 +106,15 @@ class Context:
         if env_var or not self.interactive:
             name = env_var or "EPICSHELL_PASSWORD"
             value = os.environ.get(name)
+            if value is None and name == "EPICSHELL_PASSWORD":
+                value = getattr(self.app.settings, "dotenv_password", None)
             if not value:
                 raise UsageError(f"environment variable {name} is not set (passwords are read "
                                  "from the environment when not typed at a terminal)")
             return value
         from .wizards import ask_secret
 
-        return ask_secret(question, confirm=confirm)
+        return ask_secret(visible(question), confirm=confirm)
 
 
 class App:
@@ -106,7 +122,7 @@ class App:
                  demo: bool = False):
         self.settings = settings
         self.env = env
-        self.output_format = output_format
+        self.display = Display(format=output_format)  # `set`: this session's preferences
         self.demo = demo
         self.session = Session(settings.secret_key, settings.session_lifetime, settings.session_idle)
         # Called with (exception, error_id) for every unexpected error; monitoring adds Sentry.
@@ -118,18 +134,31 @@ class App:
         self.refusal_hooks: list[Callable[[EpicError, str | None], None]] = []
         self.command_name: str | None = None  # the command being run, for monitoring
         self.running = True
+        self.error_log = None  # errorlog.ErrorLog, opened at the first unexpected error
+
+    @property
+    def output_format(self) -> str:
+        """The format of a command given no --format (`epicshell --format`, `set format`)."""
+        return self.display.format
 
     # -- output -----------------------------------------------------------------------------
 
     def print(self, text: str = "") -> None:
+        """Write TEXT as is: callers give the shell's own text or already rendered output."""
         print(text, file=self.env.stdout, flush=True)
 
     def error(self, message: str, location: str | None = None) -> None:
+        """The one printer of errors: control characters in quoted input made visible, one
+        line (a line break in the input shows as `\\x0a`), folded to a terminal's width."""
         prefix = f"{location}: " if location else ""
-        text = f"{prefix}error: {message}"
+        text = self._for_stderr(f"{prefix}error: {visible(message)}")
         if self._stderr_color():
             text = f"{RED}{text}{RESET}"
         print(text, file=self.env.stderr, flush=True)
+
+    def _for_stderr(self, text: str) -> str:
+        isatty = getattr(self.env.stderr, "isatty", None)
+        return fold(text, self.env.width() if isatty and isatty() else None)
 
     def _stderr_color(self) -> bool:
         """Colour on stderr only when it is a terminal too (a log file gets plain text)."""
@@ -137,12 +166,19 @@ class App:
         return self.env.color and bool(isatty and isatty())
 
     def notice(self, message: str) -> None:
+        """A message to the user on stderr (banners, warnings), terminal-safe like errors."""
+        message = self._for_stderr(visible(message, keep_newlines=True))
         text = f"{YELLOW}{message}{RESET}" if self._stderr_color() else message
         print(text, file=self.env.stderr, flush=True)
 
+    def screen(self, fmt: str) -> Screen:
+        """Where output goes: the terminal's width (None in scripts) and the `set` preferences."""
+        return Screen(width=self.env.width(), expanded=self.display.expanded,
+                      fancy=self.env.interactive and fmt == "table")
+
     def show(self, result: Result, fmt: str | None = None) -> None:
         fmt = fmt or self.output_format
-        text = render(result, fmt, fancy=self.env.interactive and fmt == "table")
+        text = render(result, fmt, self.screen(fmt))
         if not text:
             return
         if self.env.interactive and fmt == "table":
@@ -153,7 +189,16 @@ class App:
     # -- dispatch ---------------------------------------------------------------------------
 
     def execute(self, line: str, location: str | None = None) -> bool:
-        """Run one command line; return True on success. Never raises for a user's mistake."""
+        """Run one command line; return True on success. Never raises for a user's mistake.
+
+        Raises OutputClosed when standard output was closed by its reader (a pipe into
+        `head`): the caller stops the run quietly, as Unix tools do.
+        """
+        if len(line) > MAX_LINE_BYTES // 4 and len(line.encode("utf-8", "surrogateescape")) \
+                > MAX_LINE_BYTES:
+            self.error(f"line too long ({len(line.encode('utf-8', 'surrogateescape')):,} "
+                       f"bytes; at most {MAX_LINE_BYTES:,}): nothing was run", location)
+            return False
         try:
             words = shlex.split(line)
         except ValueError as exc:
@@ -174,12 +219,30 @@ class App:
         except KeyboardInterrupt:
             self.error("cancelled: nothing saved", location)
             return False
-        except Exception as exc:  # anything else is a bug: report it, keep the shell alive
-            error_id = self.report_unexpected(exc)
-            hint = " The database connection was re-opened: run the command again." \
-                if _reopened_lost_connection(exc) else ""
-            self.error(f"unexpected error (id {error_id}); it was reported.{hint}", location)
+        except BrokenPipeError:
+            raise OutputClosed() from None
+        except Exception as exc:  # a failure of the world is named; anything else is a bug
+            self.error(self.failure_message(exc), location)
             return False
+
+    def failure_message(self, exc: Exception) -> str:
+        """What to say about EXC: a named failure of the world, or an unexpected (logged) error."""
+        named = world_failure(exc) or reopened(exc)
+        if named:
+            self._rollback_quietly()
+            return named
+        return self.unexpected_message(exc)
+
+    @staticmethod
+    def _rollback_quietly() -> None:
+        """End a transaction a failed write may have left open (a full disk, a busy lock)."""
+        from ..models import database
+
+        try:
+            if database.obj is not None and not database.is_closed() and database.in_transaction():
+                database.rollback()
+        except Exception:
+            pass
 
     def _run(self, words: list[str]) -> bool:
         cmd, rest = resolve(words)
@@ -187,17 +250,24 @@ class App:
         try:
             args = cmd.parse(rest)
         except HelpRequested:
-            self.print(cmd.help_text())
+            self.print(cmd.help_text(self.env.width()))
             return True
+        _refuse_control_characters(args)
         actor = self._actor_for(cmd)
         if cmd.login and cmd.operation:
             check(actor, cmd.operation)  # a refused department hears so before any wizard
         for hook in self.actor_hooks:
             hook(actor)
+        self._fill_preferences(args)
         result = cmd.handler(Context(self, actor, args), args)
         if result is not None:
             self.show(result, getattr(args, "format", None))
         return True
+
+    def _fill_preferences(self, args) -> None:
+        """Options left out take the session's preference (`set limit`); given ones win."""
+        if hasattr(args, "limit") and args.limit is None:
+            args.limit = self.display.limit
 
     def _actor_for(self, cmd):
         """The current user, re-checked (and their activity recorded) before every command.
@@ -217,11 +287,46 @@ class App:
             self.notice(str(exc))
             return None
 
-    def report_unexpected(self, exc: BaseException) -> str:
-        """Give EXC a short id the user can quote, and hand it to every error hook."""
+    def report_unexpected(self, exc: BaseException) -> tuple[str, bool]:
+        """Give EXC a short id the user can quote, log it and hand it to every error hook.
+
+        Returns the id and whether the error log could be written.
+        """
         error_id = uuid.uuid4().hex[:8]
         self._call_hooks(self.error_hooks, exc, error_id)
-        return error_id
+        if self.error_log is None:
+            from ..errorlog import ErrorLog
+
+            self.error_log = ErrorLog()
+        logged = self.error_log.record(exc, error_id, command=self.command_name,
+                                       secrets=self._secrets())
+        return error_id, logged
+
+    def unexpected_message(self, exc: BaseException) -> str:
+        """Report EXC and say, truthfully, where it went: the log file, and Sentry if set up."""
+        error_id, logged = self.report_unexpected(exc)
+        where = self.error_log.shown_path()
+        reported = bool(self.error_hooks)
+        if logged:
+            done = f"reported, and logged in {where}" if reported else f"logged in {where}"
+        else:
+            done = f"reported ({where} could not be written)" if reported else \
+                f"it could not be logged ({where} could not be written)"
+        return f"unexpected error (id {error_id}); {done}"
+
+    def _secrets(self) -> list[str]:
+        """Values the error log must never hold: the database password, the session token,
+        the login password of scripts."""
+        from urllib.parse import unquote, urlsplit
+
+        secrets = [self.session.token or "", os.environ.get("EPICSHELL_PASSWORD", "")]
+        try:
+            password = urlsplit(self.settings.database_url or "").password
+        except ValueError:
+            password = None
+        if password:
+            secrets.extend((password, unquote(password)))
+        return [s for s in secrets if s]
 
     @staticmethod
     def _call_hooks(hooks, *args) -> None:
@@ -238,20 +343,21 @@ class App:
         user = self.session.user if self.session.active else None
         if user is None:
             return "epic> "
-        return f"epic ({user.short_name}, {user.department})> "
+        return f"epic ({visible(user.short_name)}, {user.department})> "
 
 
-def _reopened_lost_connection(exc: BaseException) -> bool:
-    """After a connection-level database error, open a fresh connection for the next command.
+def _refuse_control_characters(args) -> None:
+    """No argument may hold a control character (NUL, ESC, …) or bytes that were not UTF-8.
 
-    A long-running shell outlives server restarts and dropped connections; peewee does not
-    reconnect by itself. The failed command is not retried (it may have been a write whose
-    fate is unknown): the user is told to run it again.
+    The services check each field again by its own rule; this edge check covers every
+    other argument (a sort key, an entity name, a variable name) in one place. Only the
+    notes may hold line breaks and tabs.
     """
-    from peewee import InterfaceError, OperationalError
+    from ..validation import NOTE_WHITESPACE, refuse_control
 
-    from ..db import reopen_connection
-
-    if not isinstance(exc, (InterfaceError, OperationalError)):
-        return False
-    return reopen_connection()
+    for name, value in vars(args).items():
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            if isinstance(item, str):
+                allow = NOTE_WHITESPACE + "\r" if name in MULTILINE_OPTIONS else ""
+                refuse_control(name, item, allow=allow)

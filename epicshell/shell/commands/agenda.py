@@ -71,13 +71,13 @@ def _heading(section) -> str:
 
 
 def _as_tables(ctx, result) -> str:
-    fancy = ctx.interactive
+    screen = ctx.app.screen("table")
     parts = []
     for section in result.sections:
         parts.append(_heading(section))
         if section.page.rows:
             parts.append(render(Result(rows=_records(section), keys=TABLE_KEYS[section.key]),
-                                "table", fancy=fancy))
+                                "table", screen))
         parts.append("")
     if result.due_cents is not None:
         parts.append(f"Total {_total_due_line(result)} (by age: report unpaid)")
