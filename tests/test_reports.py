@@ -314,7 +314,7 @@ def paris(monkeypatch):
 
 
 def test_months_are_local_calendar_months_cut_to_the_period(paris):
-    from epicshell.services.reports import month_boundaries
+    from epicshell.services.periods import month_boundaries
 
     assert month_boundaries(datetime(2026, 2, 10), datetime(2026, 4, 5)) == [
         ("2026-02", datetime(2026, 2, 10), datetime(2026, 2, 28, 23)),

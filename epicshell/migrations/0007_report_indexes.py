@@ -4,8 +4,9 @@ instead of a million contracts:
 - contracts per commercial, status and creation date, with their amounts: `report pipeline`
   (counts and sums per commercial, over a period) and a commercial's old drafts;
 - contracts by status and creation date: management's old drafts, oldest first;
-- signed contracts by signature date, with commercial and total: `report revenue`;
-- signed contracts still owing money, with signature date and commercial: `report unpaid`;
+- signed contracts by signature date, with commercial, total and amount due: `report
+  revenue`, and the recent buckets of `report unpaid`;
+- signed contracts still owing money, with their commercial: `report unpaid`'s total;
 - payments by date, with the adjustment flag, contract and amount: the amounts collected
   of `report revenue` (adjustments are not collections);
 - events by start, with support and attendees: `report workload`.
@@ -16,8 +17,9 @@ def up(migrator, db):
     migrator.migrate(
         migrator.add_index("contract", ("commercial_id", "status", "created_at", "total_cents",
                                         "due_cents")),
-        migrator.add_index("contract", ("status", "signed_at", "commercial_id", "total_cents")),
-        migrator.add_index("contract", ("status", "due_cents", "signed_at", "commercial_id")),
+        migrator.add_index("contract", ("status", "signed_at", "commercial_id", "total_cents",
+                                        "due_cents")),
+        migrator.add_index("contract", ("status", "due_cents", "commercial_id")),
         migrator.add_index("contract", ("status", "created_at")),
         migrator.add_index("payment", ("paid_at", "adjustment", "contract_id", "amount_cents")),
         migrator.add_index("event", ("start", "support_id", "attendees")),

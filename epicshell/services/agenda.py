@@ -24,8 +24,8 @@ from ..validation import MAX_AMOUNT_CENTS
 from . import contracts, events
 from .base import Page, paginate
 from .contracts import _with_names as contract_rows  # contracts with client and commercial
+from .periods import parse_days
 from .policy import COMMERCIAL, MANAGEMENT, requires
-from .reports import parse_days
 
 AGENDA_LIMIT = 20  # rows shown per section; the section names the command listing them all
 DEFAULT_DAYS = {MANAGEMENT: 30, COMMERCIAL: 7}

@@ -1,24 +1,23 @@
 """Reports: the pipeline, revenue, unpaid amounts and support workload, summed by the database.
 
-Every figure is an aggregate over integer cents (COUNT, SUM, CASE buckets, GROUP BY over
+Every figure is an aggregate over integer cents (COUNT, SUM, GROUP BY over
 the covering indexes of migration 0007); Python only turns the few resulting rows into
 records and adds them up into the total row, so the total is the sum of the rows by
-construction. Periods and month boundaries are computed here, in the user's local time,
-and handed to the query as UTC instants: SQLite and PostgreSQL bucket by the very same
+construction. Periods and month boundaries come from `periods.py`, in the user's local time,
+handed to the queries as UTC instants: SQLite and PostgreSQL bucket by the very same
 ranges, and a month is the user's calendar month, not a UTC one.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from peewee import SQL, Case, fn
+from peewee import SQL, fn
 
-from .. import validation
 from ..errors import ValidationError
 from ..models import Client, Contract, Event, Payment, User, database, utcnow
-from ..validation import MAX_AMOUNT_CENTS, format_cents, parse_datetime, utc_to_local
+from ..validation import MAX_AMOUNT_CENTS, format_cents
+from .periods import in_period, month_boundaries, parse_days, parse_period, revenue_period
 from .policy import COMMERCIAL, SUPPORT, requires
 
 PIPELINE_KEYS = ("commercial_id", "commercial", "clients", "drafts", "signed", "cancelled",
@@ -31,11 +30,10 @@ WORKLOAD_KEYS = ("support_id", "support", "events", "attendees")
 UNPAID_BUCKETS = ("days_0_30", "days_31_60", "days_61_90", "days_over_90")
 UNPAID_BUCKET_STARTS = (31, 61, 91)  # a contract signed 31 days ago is in the second bucket
 MONTHS_PER_QUERY = 120  # UNION ALL terms per statement (SQLite allows 500)
-REVENUE_MONTHS = 12  # default period of `report revenue`: this month and the 11 before
 WORKLOAD_DAYS = 30
 TOTAL = "total"
 NO_SUPPORT = "(no support)"
-_DATE_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
+END_OF_TIME = datetime(9999, 12, 31)
 
 
 @dataclass
@@ -50,91 +48,6 @@ class Report:
     @property
     def all_rows(self) -> list[dict]:
         return self.rows + ([self.total] if self.total else [])
-
-
-# --- periods --------------------------------------------------------------------------------
-
-
-def parse_period(start=None, end=None) -> tuple[datetime | None, datetime | None]:
-    """`--from`/`--to` (local time) as a half-open UTC range [start, end).
-
-    `--to 2026-03-31` includes that whole day; `--to '2026-03-31 12:00'` stops at noon.
-    """
-    begin = parse_datetime(start, "from") if start not in (None, "") else None
-    stop = None
-    if end not in (None, ""):
-        stop = parse_datetime(end, "to")
-        if isinstance(end, str) and _DATE_ONLY.match(end):
-            local_day = datetime.strptime(end.strip(), "%Y-%m-%d")
-            stop = parse_datetime(local_day + timedelta(days=1), "to")
-    if begin is not None and stop is not None and stop <= begin:
-        raise ValidationError("to", "must be after --from")
-    return begin, stop
-
-
-def _in_period(column, begin, stop):
-    condition = SQL("1 = 1")
-    if begin is not None:
-        condition &= column >= begin
-    if stop is not None:
-        condition &= column < stop
-    return condition
-
-
-def _local_month_start(moment: datetime) -> datetime:
-    """The local calendar month containing MOMENT (naive UTC), as a naive local datetime."""
-    local = utc_to_local(moment).replace(tzinfo=None)
-    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-def _next_month(local: datetime) -> datetime:
-    return local.replace(year=local.year + local.month // 12, month=local.month % 12 + 1)
-
-
-def month_boundaries(begin: datetime, stop: datetime) -> list[tuple[str, datetime, datetime]]:
-    """(label `YYYY-MM`, UTC start, UTC end) of each local month meeting [BEGIN, STOP).
-
-    The first and last months are cut to the period, so the months tile it exactly.
-    """
-    month = _local_month_start(begin)
-    months = []
-    while True:
-        month_start = max(parse_datetime(month), begin)
-        if month_start >= stop:
-            return months
-        following = _next_month(month)
-        months.append((month.strftime("%Y-%m"), month_start, min(parse_datetime(following), stop)))
-        month = following
-
-
-def _months_back(month: datetime, count: int) -> datetime:
-    for _ in range(count):
-        month = (month - timedelta(days=1)).replace(day=1)
-    return month
-
-
-def revenue_period(start=None, end=None, now: datetime | None = None) -> tuple[datetime, datetime]:
-    """The period of `report revenue`, as UTC [start, end).
-
-    Default: the current local month and the eleven before it. Only `--from`: from there to
-    the end of the current month (or of that month, if later). Only `--to`: the twelve local
-    months ending with the one `--to` falls in.
-    """
-    begin, stop = parse_period(start, end)
-    if stop is None:
-        current = _local_month_start(now or utcnow())
-        latest = current if begin is None else max(current, _local_month_start(begin))
-        stop = parse_datetime(_next_month(latest))
-    if begin is None:
-        last_month = _local_month_start(stop - timedelta(microseconds=1))
-        begin = parse_datetime(_months_back(last_month, REVENUE_MONTHS - 1))
-    return begin, stop
-
-
-def parse_days(value, default: int) -> int:
-    """`--days N` of the agenda and the workload: the same rule as every other day count
-    (validation.parse_days), DEFAULT when absent."""
-    return default if value is None else validation.parse_days(value)
 
 
 # --- shared pieces ---------------------------------------------------------------------------
@@ -196,7 +109,7 @@ def pipeline(actor, *, start=None, end=None) -> Report:
     by_status: dict[int, dict] = {}
     query = (Contract.select(Contract.commercial, Contract.status, fn.COUNT(Contract.id),
                              fn.SUM(Contract.total_cents), fn.SUM(Contract.due_cents))
-             .where(_in_period(Contract.created_at, begin, stop))
+             .where(in_period(Contract.created_at, begin, stop))
              .group_by(Contract.commercial, Contract.status).tuples())
     for commercial_id, status, count, total, due in query:
         by_status.setdefault(commercial_id, {})[status] = (count, _cents(total), _cents(due))
@@ -223,7 +136,7 @@ def pipeline(actor, *, start=None, end=None) -> Report:
 
 def _signed_in(begin, stop):
     """Contracts signed in [BEGIN, STOP) and still signed (a cancelled one brought nothing)."""
-    return (Contract.status == "signed") & _in_period(Contract.signed_at, begin, stop)
+    return (Contract.status == "signed") & in_period(Contract.signed_at, begin, stop)
 
 
 def _collected():
@@ -234,7 +147,7 @@ def _collected():
 
 def _collections(begin, stop):
     """Payments recorded in [BEGIN, STOP): the amounts collected."""
-    return _in_period(Payment.paid_at, begin, stop) & _collected()
+    return in_period(Payment.paid_at, begin, stop) & _collected()
 
 
 def _sums_by_month(model, column, amount, months, condition=None) -> dict[int, int]:
@@ -243,20 +156,25 @@ def _sums_by_month(model, column, amount, months, condition=None) -> dict[int, i
     One indexed range sum per month, glued with UNION ALL: each row is read once, from the
     covering index, with no per-row bucketing (a CASE over many months costs a comparison
     per month and row), and both databases cut at the same instants. Each part has exactly
-    one range on COLUMN, so the planner cannot pick a wider one.
+    one range on COLUMN, so the planner cannot pick a wider one. The part is written once
+    and repeated with each month's index and bounds.
     """
+    if not months:
+        return {}
+    where = (column >= months[0][1]) & (column < months[0][2])
+    if condition is not None:
+        where &= condition
+    part, values = model.select(SQL("0"), fn.SUM(amount)).where(where).sql()
+    assert part.startswith("SELECT 0, ")
     sums: dict[int, int] = {}
     indexed = list(enumerate(months))
     for first in range(0, len(indexed), MONTHS_PER_QUERY):
-        parts, params = [], []
-        for index, (_label, month_start, month_end) in indexed[first:first + MONTHS_PER_QUERY]:
-            where = (column >= month_start) & (column < month_end)
-            if condition is not None:
-                where &= condition
-            sql, values = model.select(SQL(str(index)), fn.SUM(amount)).where(where).sql()
-            parts.append(sql)
-            params.extend(values)
-        cursor = database.execute_sql(" UNION ALL ".join(parts), params)
+        chunk = indexed[first:first + MONTHS_PER_QUERY]
+        sql = " UNION ALL ".join(f"SELECT {index}, {part[len('SELECT 0, '):]}"
+                                 for index, _month in chunk)
+        params = [value for _index, (_label, start, end) in chunk
+                  for value in (start, end, *values[2:])]
+        cursor = database.execute_sql(sql, params)
         sums.update({int(index): _cents(total) for index, total in cursor.fetchall()})
     return sums
 
@@ -313,29 +231,38 @@ def unpaid_bucket_cuts(now: datetime) -> list[datetime]:
     return [now - timedelta(days=days) for days in UNPAID_BUCKET_STARTS]
 
 
+def _unpaid_parts(cuts):
+    """One statement (one snapshot, so the parts agree): per commercial, part 0 is the whole
+    amount due on signed contracts; parts 1-3 the amounts due of contracts signed 0-30,
+    31-60 and 61-90 days ago. Each part reads one index range; over 90 is the rest."""
+    due, signed_at = Contract.due_cents, Contract.signed_at
+    signed = Contract.status == "signed"
+    # Two-sided ranges let SQLite's planner see how narrow they are (one-sided, it may
+    # rather read a wider index in commercial order to spare the GROUP BY a sort).
+    ranges = [(due > 0) & (due < MAX_AMOUNT_CENTS), (signed_at > cuts[0]) & (signed_at < END_OF_TIME),
+              (signed_at > cuts[1]) & (signed_at <= cuts[0]),
+              (signed_at > cuts[2]) & (signed_at <= cuts[1])]
+    parts = [Contract.select(SQL(str(index)), Contract.commercial, fn.SUM(due))
+             .where(signed & condition).group_by(Contract.commercial)
+             for index, condition in enumerate(ranges)]
+    query = parts[0]
+    for part in parts[1:]:
+        query = query + part  # UNION ALL
+    return query.tuples()
+
+
 @requires("report.read", write=False)
 def unpaid(actor) -> Report:
     """Amount due on signed contracts, per commercial, by days since signature: 0-30, 31-60,
     61-90, over 90 (a signed contract without a signature date counts as over 90)."""
-    cuts = unpaid_bucket_cuts(utcnow())
-    due = Contract.due_cents
-    recent, month, quarter = (Contract.signed_at > cut for cut in cuts)
-    buckets = (
-        fn.SUM(Case(None, [(recent, due)], 0)),
-        fn.SUM(Case(None, [(month & ~recent, due)], 0)),
-        fn.SUM(Case(None, [(quarter & ~month, due)], 0)),
-        fn.SUM(Case(None, [(quarter, 0)], due)),
-    )
-    # A two-sided range on due_cents lets SQLite's planner see how narrow it is.
-    query = (Contract.select(Contract.commercial, *buckets)
-             .where((Contract.status == "signed") & (due > 0) & (due < MAX_AMOUNT_CENTS))
-             .group_by(Contract.commercial).tuples())
-    sums = {commercial_id: [_cents(v) for v in values] for commercial_id, *values in query}
+    sums: dict[int, list[int]] = {}
+    for part, commercial_id, total in _unpaid_parts(unpaid_bucket_cuts(utcnow())):
+        sums.setdefault(commercial_id, [0, 0, 0, 0])[int(part)] = _cents(total)
     rows = []
     for person in _people(COMMERCIAL, set(sums)):
-        values = sums.get(person.id, [0, 0, 0, 0])
-        cents = dict(zip(UNPAID_BUCKETS, values, strict=True))
-        cents["total_due"] = sum(values)
+        total_due, *recent = sums.get(person.id, [0, 0, 0, 0])
+        cents = dict(zip(UNPAID_BUCKETS, [*recent, total_due - sum(recent)], strict=True))
+        cents["total_due"] = total_due
         rows.append(_person_row(UNPAID_KEYS, "commercial_id", "commercial", person, cents, {}))
     return _finish(UNPAID_KEYS, rows, {"commercial": TOTAL}, (*UNPAID_BUCKETS, "total_due"), ())
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ...services import reports
+from ...services import periods, reports
 from ...validation import format_local
 from ..registry import FORMAT, Opt, command
 from ..render import Result
@@ -32,7 +32,7 @@ def bar(value: Decimal, largest: Decimal, width: int = BAR_WIDTH) -> str:
 
 
 def with_bars(rows: list[dict], keys: tuple) -> tuple[list[dict], tuple]:
-    """ROWS with a bar column after the amounts, all scaled to the largest amount of a row
+    """ROWS with a bar column per amount, all scaled to the largest amount of the rows
     (the total row gets none: it would dwarf every month)."""
     body = rows[:-1]
     largest = max((Decimal(row[k]) for row in body for k in BARS), default=Decimal(0))
@@ -72,7 +72,8 @@ def report_pipeline(ctx, args):
          operation="report.read",
          params=(Opt("--by", "month (default) or commercial", metavar="month|commercial",
                      choices=("month", "commercial")), FROM, TO, FORMAT),
-         examples=("report revenue", "report revenue --by commercial --from 2026-01-01",
+         examples=("report revenue   (this month and the 11 before)",
+                   "report revenue --by commercial --from 2026-01-01",
                    "report revenue --format json"))
 def report_revenue(ctx, args):
     report = reports.revenue(ctx.actor, by=args.by or "month", start=getattr(args, "from"),
@@ -94,6 +95,6 @@ def report_unpaid(ctx, args):
                      metavar="N"), FORMAT),
          examples=("report workload", "report workload --days 7 --format json"))
 def report_workload(ctx, args):
-    days = reports.parse_days(args.days, reports.WORKLOAD_DAYS)
+    days = periods.parse_days(args.days, reports.WORKLOAD_DAYS)
     return _result(ctx, args, reports.workload(ctx.actor, days=days),
                    f"events starting in the next {days} days")
