@@ -1,11 +1,12 @@
 """Clients: everybody reads them; commercials create (for themselves) and update their own."""
 from __future__ import annotations
 
-from ..errors import ValidationError
+from ..errors import NotFound, ValidationError
 from ..models import Client, Contract, User
 from ..validation import parse_email, parse_id, parse_name, parse_phone, parse_text
 from .base import audit, diff, get_or_404, notify, paginate, versioned_update
 from .policy import COMMERCIAL, MANAGEMENT, requires
+from .shapes import Shape
 
 SORTS = {
     "id": Client.id,
@@ -52,12 +53,13 @@ def list_clients(actor, *, mine=False, commercial=None, search=None, sort=None, 
     return paginate(query.order_by(*_sort_order(sort)), page, limit, count_query=counted)
 
 
+_CLIENT = Shape(lambda client_id: _with_commercial().where(Client.id == client_id).limit(1))
+
+
 @requires("client.read", write=False)
 def get_client(actor, client_id):
-    client = _with_commercial().where(Client.id == parse_id(client_id)).first()
+    client = _CLIENT.first(parse_id(client_id))
     if client is None:
-        from ..errors import NotFound
-
         raise NotFound("client", client_id)
     return client
 
@@ -140,9 +142,8 @@ def assign_client(actor, client, commercial_id):
     if contract_ids:
         Contract.update({Contract.commercial: owner.id, Contract.version: Contract.version + 1}).where(
             Contract.id.in_(contract_ids)).execute()
-        for ident in contract_ids:
-            audit(actor, "assign", "contract", ident,
-                  {"commercial": (previous.full_name, owner.full_name)})
+        audit(actor, "assign", "contract", contract_ids,
+              {"commercial": (previous.full_name, owner.full_name)})
     notify("client.assigned", client_id=client.id, commercial_id=owner.id, actor_id=actor.id)
     client.commercial = owner
     return client

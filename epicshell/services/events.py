@@ -10,6 +10,7 @@ from ..models import Client, Contract, Event, User, utcnow
 from ..validation import parse_attendees, parse_count, parse_datetime, parse_id, parse_name, parse_text
 from .base import audit, get_or_404, notify, paginate, versioned_update
 from .policy import COMMERCIAL, SUPPORT, requires
+from .shapes import Shape
 
 SupportUser = User.alias("support_user")
 
@@ -68,9 +69,12 @@ def list_events(actor, *, mine=False, unassigned=False, upcoming=False, days=Non
     return paginate(query.order_by(Event.start, Event.id), page, limit, count_query=counted)
 
 
+_EVENT = Shape(lambda event_id: _with_names().where(Event.id == event_id).limit(1))
+
+
 @requires("event.read", write=False)
 def get_event(actor, event_id):
-    event = _with_names().where(Event.id == parse_id(event_id)).first()
+    event = _EVENT.first(parse_id(event_id))
     if event is None:
         raise NotFound("event", event_id)
     return event
@@ -140,9 +144,11 @@ def assign_event(actor, event, support_id):
     if not support.active:
         raise ValidationError("support_id", f"user {support.id} is deactivated")
     if event.support_id == support.id:
+        event.support = support
         return event
     previous = event.support.full_name if event.support_id else None
     versioned_update(event, {"support": support.id}, "event")
+    event.support = support  # the caller names them: no second look-up
     audit(actor, "assign", "event", event.id, {"support": (previous, support.full_name)})
     notify("event.assigned", event_id=event.id, support_id=support.id, actor_id=actor.id)
     return event

@@ -176,8 +176,7 @@ def _reassign_everything(actor, user: User, heir: User) -> None:
         field = column.name
         model.update({column: heir.id, model.version: model.version + 1}).where(
             model.id.in_(ids)).execute()
-        for ident in ids:
-            audit(actor, "reassign", entity, ident, {field: (user.full_name, heir.full_name)})
+        audit(actor, "reassign", entity, ids, {field: (user.full_name, heir.full_name)})
 
 
 @requires("user.password")

@@ -33,6 +33,12 @@ class Section:
     def of_page(cls, title, page, to_record, keys, more: str = ""):
         return cls(title, [to_record(r) for r in page.rows], keys, total=page.total, more=more)
 
+    @classmethod
+    def of_related(cls, title, related, to_record, keys, more: str = ""):
+        """From a view's `Related` (the first rows and how many there are in all)."""
+        return cls(title, [to_record(r) for r in related.rows], keys, total=related.total,
+                   more=more)
+
     def heading(self) -> str:
         if self.total is None or self.total <= len(self.rows):
             return f"{self.title} ({len(self.rows)})"
