@@ -59,7 +59,7 @@ class Session:
             self.logout()
             raise
         if touch:
-            self._token = self.tokens.refresh(self._token)
+            self._token = self.tokens.refresh(self._token, payload)
         self.user = user
         return user
 

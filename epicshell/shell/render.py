@@ -10,9 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import shutil
-import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -159,6 +156,10 @@ def render(result: Result, fmt: str, *, fancy: bool = False) -> str:
 
 def page_output(text: str, stdout) -> None:
     """Print TEXT, through the user's pager when it is taller than the terminal."""
+    import os
+    import shutil
+    import subprocess  # here, not at start-up: only a tall table on a terminal needs them
+
     size = shutil.get_terminal_size()
     if text.count("\n") + 2 < size.lines:
         print(text, file=stdout)
