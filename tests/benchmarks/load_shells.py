@@ -195,10 +195,14 @@ def staff_member(index: int, w: world.World) -> tuple[str, int, str]:
     return role, ident, email
 
 
-def work(index: int, url: str, w: world.World, t: Targets, until: float, tally: Tally) -> None:
+def work(index: int, url: str, w: world.World, t: Targets, start: threading.Barrier,
+         seconds: float, tally: Tally) -> None:
+    """Shell INDEX: start and log in, wait for the others, then a day's mix for SECONDS."""
     role, me, email = staff_member(index, w)
     rng = random.Random(index)
     shell = ShellProcess(url, email)
+    start.wait()  # every shell is up and logged in: the measured minute begins
+    until = time.monotonic() + seconds
     try:
         while time.monotonic() < until:
             kind, line = day_of(role, me, t, rng)
@@ -329,16 +333,19 @@ def main() -> None:
     targets = read_targets(options.database, w)
     before = snapshot(options.database, targets)
     tally = Tally()
-    print(f"starting {options.shells} shells for {options.seconds} s …", flush=True)
-    until = time.monotonic() + options.seconds
-    began = time.monotonic()
-    threads = [threading.Thread(target=work, args=(i, options.database, w, targets, until, tally))
+    print(f"starting {options.shells} shells, then {options.seconds} s of work …", flush=True)
+    began = []
+    start = threading.Barrier(options.shells + 1)
+    threads = [threading.Thread(target=work, args=(i, options.database, w, targets, start,
+                                                   options.seconds, tally))
                for i in range(options.shells)]
     for thread in threads:
         thread.start()
+    start.wait(timeout=600)
+    began.append(time.monotonic())
     for thread in threads:
         thread.join()
-    report(tally, time.monotonic() - began)
+    report(tally, time.monotonic() - began[0])
     problems = check_invariants(options.database, tally, before)
     print("invariants: " + ("all hold" if not problems else f"{len(problems)} broken"))
     for problem in problems[:20]:
