@@ -156,8 +156,10 @@ def measure(url: str, size: int, repeat: int, script_lines: int) -> dict:
     times = {}
     for label, who, line in commands(w, sample):
         times[label] = median_ms(must_succeed(apps[who], line), repeat)
+        print(f"  {label:<40}{times[label]:9.1f} ms", flush=True)
     for label, text in COMPLETIONS:
         times[label] = median_ms(lambda text=text: complete(apps["management"], text), repeat)
+        print(f"  {label:<40}{times[label]:9.1f} ms", flush=True)
     boss = apps["management"]
     reads = [f"client view {sample['client']}" if i % 2 else "client list --limit 10"
              for i in range(script_lines)]
@@ -165,6 +167,8 @@ def measure(url: str, size: int, repeat: int, script_lines: int) -> dict:
                for i in range(script_lines // 3)]
     rates = {"reads/s": throughput(boss, reads),
              "creates/s": throughput(apps["commercial"], creates)}
+    print(f"  scripts: {rates['reads/s']:,.0f} reads/s, {rates['creates/s']:,.0f} creates/s",
+          flush=True)
     close_database()
     return {"times": times, "rates": rates, "counts": w.counts}
 
@@ -210,7 +214,11 @@ def main() -> None:
         backends["PostgreSQL"] = options.postgres
     results: dict = {}
     for backend, url in backends.items():
-        results[backend] = {str(size): measure(url, size, repeat, script_lines) for size in sizes}
+        results[backend] = {}
+        for size in sizes:
+            results[backend][str(size)] = measure(url, size, repeat, script_lines)
+            if options.json:  # kept as it goes: a long run stopped half-way keeps its numbers
+                Path(options.json).write_text(json.dumps(results, indent=2))
         if url.startswith("sqlite"):
             world.reset(url)
     print()
