@@ -20,7 +20,8 @@ from epicshell.models import database
 PG_ENV = "EPICSHELL_TEST_DATABASE_URL"
 TEST_ROUNDS = 4
 PASSWORD = "correct horse battery"  # satisfies the policy; used for every test account
-TABLES = ("audit_entry", "payment", "event", "contract", "client", "user", "schema_migration")
+TABLES = ("audit_entry", "payment", "event", "contract", "client", "user", "setting",
+          "schema_migration")
 
 security.set_bcrypt_rounds(TEST_ROUNDS)
 os.environ.setdefault("EPICSHELL_BCRYPT_ROUNDS", str(TEST_ROUNDS))

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..errors import ConflictError, NotFound, ValidationError
 from ..models import AuditEntry, database, utcnow
+from ..validation import parse_id
 
 _state = threading.local()
 _listeners: list[Callable[[str, dict], None]] = []
@@ -98,10 +99,7 @@ def audit(actor, action: str, entity: str, entity_id, changes: dict | None = Non
 def get_or_404(model, ident, entity: str | None = None, *, lock: bool = False):
     """Load one row by id; with `lock`, hold it (FOR UPDATE on PostgreSQL) until commit."""
     name = entity or model.__name__.lower()
-    try:
-        ident = int(ident)
-    except (TypeError, ValueError):
-        raise ValidationError("id", f"{ident!r} is not a record id (a whole number)") from None
+    ident = parse_id(ident)
     query = model.select().where(model.id == ident)
     if lock and getattr(database.obj, "for_update", False):
         query = query.for_update()

@@ -194,9 +194,18 @@ def change_own_password(actor, *, current, new):
 
 @requires("user.reset_password", User)
 def reset_password(actor, user, *, new):
+    """Set USER's password without the current one: for someone else's account only."""
+    refuse_own_reset(actor, user)
     check_password(new, user.email)
     _store_password(actor, user, new, "password_reset")
     return user
+
+
+def refuse_own_reset(actor, user) -> None:
+    """Your own password is changed with `user password`, which asks for the current one."""
+    if user.id == actor.id:
+        raise PermissionDenied("use `user password` to change your own password (it asks "
+                               "for the current one)")
 
 
 def _store_password(actor, user: User, new: str, action: str) -> None:

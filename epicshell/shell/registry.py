@@ -226,11 +226,16 @@ def load_commands() -> dict[str, Command]:
     tell whether the others are loaded.
     """
     from .commands import (  # noqa: F401
+        agenda,
         audit,
+        calendar,
         clients,
         contracts,
         events,
+        gdpr,
+        reports,
         session,
+        transfer,
         users,
     )
     return REGISTRY
@@ -245,7 +250,8 @@ def entities() -> list[str]:
 # A word missing here, or a command not found in its module, loads every module.
 HOME_MODULES = {
     "client": "clients", "contract": "contracts", "event": "events", "user": "users",
-    "audit": "audit", "history": "audit",
+    "audit": "audit", "history": "audit", "agenda": "agenda", "report": "reports",
+    "data": "transfer",
     **dict.fromkeys(("login", "logout", "whoami", "status", "setup", "exit", "quit"), "session"),
 }
 
