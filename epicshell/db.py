@@ -62,8 +62,6 @@ def _prepare_sqlite_file(path: str) -> None:
 
 def make_database(url: str):
     """Build (not connect) the peewee Database for URL; raise DatabaseUnavailable if bad."""
-    from playhouse import db_url
-
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 -- parsing the port raises for a bad one (":54x2")
@@ -85,7 +83,15 @@ def make_database(url: str):
             _prepare_sqlite_file(path)
             # IMMEDIATE: a write transaction takes the lock when it begins, so the
             # read-check-write of a service cannot interleave with another shell's.
+            if not urlsplit(url).query:
+                # Built directly: importing playhouse.db_url costs every start several
+                # milliseconds for SQLite extensions a plain file never uses.
+                return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
+            from playhouse import db_url
+
             return db_url.connect(url, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
+        from playhouse import db_url
+
         try:
             import psycopg  # noqa: F401
         except ImportError:
@@ -99,11 +105,30 @@ def make_database(url: str):
         raise DatabaseUnavailable(f"bad database URL {mask_url(url)!r}: {exc}") from None
 
 
+MIGRATION_TABLE = "schema_migration"
+
+
+def _schema_is_current(db) -> bool:
+    """True when every migration file is recorded as applied: nothing to load or run.
+
+    Asked at every start, so it is one small query and a directory listing; the
+    migration runner (and the import of its machinery) is only needed when it is False.
+    """
+    names = {entry.name[:-3] for entry in os.scandir(MIGRATIONS_DIR)
+             if entry.name[:1].isdigit() and entry.name.endswith(".py")}
+    if not db.table_exists(MIGRATION_TABLE):
+        return False
+    applied = {name for (name,) in db.execute_sql(f'SELECT name FROM "{MIGRATION_TABLE}"')}
+    return names <= applied
+
+
 def migrate(db) -> list[str]:
     """Apply every pending migration; returns the names applied."""
+    if _schema_is_current(db):
+        return []
     from playhouse.migrations import Runner
 
-    return Runner(db, str(MIGRATIONS_DIR), table_name="schema_migration").up()
+    return Runner(db, str(MIGRATIONS_DIR), table_name=MIGRATION_TABLE).up()
 
 
 def open_database(url: str, *, upgrade: bool = True):

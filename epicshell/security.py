@@ -13,7 +13,6 @@ from collections.abc import Callable
 from functools import lru_cache
 
 import bcrypt
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .errors import SessionEnded, ValidationError
 
@@ -87,24 +86,20 @@ def dummy_hash(rounds: int | None = None) -> str:
     return _dummy_hash(rounds if rounds and 4 <= rounds <= 31 else _rounds)
 
 
-class _ClockedSerializer(URLSafeTimedSerializer):
-    """URLSafeTimedSerializer whose signer reads time from an injectable clock (for tests)."""
+def _clocked_serializer(secret: str, clock: Callable[[], float]):
+    """A URLSafeTimedSerializer whose signer reads time from an injectable clock (for tests).
 
-    def __init__(self, secret: str, clock: Callable[[], float]):
-        clock_fn = clock
+    itsdangerous is imported here, at the first login, not when the program starts: a
+    `-c status` or the prompt's first appearance never needs it.
+    """
+    from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-        from itsdangerous import TimestampSigner
+    class ClockedSigner(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(clock())
 
-        class ClockedSigner(TimestampSigner):
-            def get_timestamp(self) -> int:
-                return int(clock_fn())
-
-        super().__init__(
-            secret,
-            salt=SESSION_SALT,
-            signer=ClockedSigner,
-            signer_kwargs={"digest_method": hashlib.sha256},
-        )
+    return URLSafeTimedSerializer(secret, salt=SESSION_SALT, signer=ClockedSigner,
+                                  signer_kwargs={"digest_method": hashlib.sha256})
 
 
 class SessionTokens:
@@ -114,7 +109,14 @@ class SessionTokens:
         self.lifetime = lifetime
         self.idle = idle
         self.clock = clock
-        self._serializer = _ClockedSerializer(secret, clock)
+        self._secret = secret
+        self._signer = None
+
+    @property
+    def _serializer(self):
+        if self._signer is None:
+            self._signer = _clocked_serializer(self._secret, self.clock)
+        return self._signer
 
     def issue(self, user_id: int, session_version: int, login_at: float | None = None) -> str:
         payload = {"uid": user_id, "sv": session_version, "login": int(login_at or self.clock())}
@@ -122,6 +124,8 @@ class SessionTokens:
 
     def check(self, token: str) -> dict:
         """Return the payload, or raise SessionEnded saying why the session is over."""
+        from itsdangerous import BadSignature, SignatureExpired
+
         try:
             payload = self._serializer.loads(token, max_age=self.idle)
         except SignatureExpired:
@@ -132,9 +136,9 @@ class SessionTokens:
             raise SessionEnded("session expired; log in again")
         return payload
 
-    def refresh(self, token: str) -> str:
-        """Record activity: the same payload signed now."""
-        payload = self.check(token)
+    def refresh(self, token: str, checked: dict | None = None) -> str:
+        """Record activity: the same payload signed now (CHECKED: its payload, just checked)."""
+        payload = checked if checked is not None else self.check(token)
         return self._serializer.dumps(payload)
 
     def read_unchecked(self, token: str) -> tuple[dict, float]:

@@ -22,6 +22,7 @@ _listeners: list[Callable[[str, dict], None]] = []
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
+AUDIT_BATCH = 500  # rows per INSERT: within every driver's limit on parameters
 
 
 def subscribe(listener: Callable[[str, dict], None]) -> Callable[[], None]:
@@ -76,22 +77,23 @@ def _audit_text(value) -> str | None:
     return str(value)
 
 
-def audit(actor, action: str, entity: str, entity_id: int, changes: dict | None = None) -> None:
-    """Write the audit rows of one action: one per changed field, or one bare row."""
+def audit(actor, action: str, entity: str, entity_id, changes: dict | None = None) -> None:
+    """Write the audit rows of one action: one per changed field, or one bare row.
+
+    ENTITY_ID may be a list of ids (the same change to many records, e.g. a reassignment):
+    their rows go in one INSERT, never one statement per record.
+    """
     now = utcnow()
-    base = {
-        "at": now,
-        "actor": actor.id if actor is not None else None,
-        "actor_name": actor.full_name if actor is not None else None,
-        "action": action,
-        "entity": entity,
-        "entity_id": entity_id,
-    }
-    rows = [
-        {**base, "field": field, "old": _audit_text(old), "new": _audit_text(new)}
-        for field, (old, new) in (changes or {}).items()
-    ] or [{**base, "field": None, "old": None, "new": None}]
-    AuditEntry.insert_many(rows).execute()
+    ids = entity_id if isinstance(entity_id, (list, tuple)) else [entity_id]
+    fields = [(field, _audit_text(old), _audit_text(new))
+              for field, (old, new) in (changes or {}).items()] or [(None, None, None)]
+    rows = [{"at": now, "actor": actor.id if actor is not None else None,
+             "actor_name": actor.full_name if actor is not None else None,
+             "action": action, "entity": entity, "entity_id": ident,
+             "field": field, "old": old, "new": new}
+            for ident in ids for field, old, new in fields]
+    for start in range(0, len(rows), AUDIT_BATCH):
+        AuditEntry.insert_many(rows[start:start + AUDIT_BATCH]).execute()
 
 
 def get_or_404(model, ident, entity: str | None = None, *, lock: bool = False):

@@ -1,13 +1,14 @@
 """Clients: everybody reads them; commercials create (for themselves) and update their own."""
 from __future__ import annotations
 
-from ..errors import PermissionDenied, ValidationError
+from ..errors import NotFound, PermissionDenied, ValidationError
 from ..models import Client, Contract, Event, User
 from ..validation import parse_email, parse_id, parse_name, parse_phone, parse_text
 from .base import audit, diff, get_or_404, notify, paginate, versioned_update
 from .policy import COMMERCIAL, MANAGEMENT, requires
 from .search import client_text, matches, ranked_page, refresh_client_events
 from .search import parse as parse_search
+from .shapes import Shape
 from .staff import check_staff
 
 SORTS = {
@@ -71,12 +72,13 @@ def client_query(actor, *, mine=False, commercial=None, search=None):
     return query, counted
 
 
+_CLIENT = Shape(lambda client_id: _with_commercial().where(Client.id == client_id).limit(1))
+
+
 @requires("client.read", write=False)
 def get_client(actor, client_id):
-    client = _with_commercial().where(Client.id == parse_id(client_id)).first()
+    client = _CLIENT.first(parse_id(client_id))
     if client is None:
-        from ..errors import NotFound
-
         raise NotFound("client", client_id)
     return client
 
@@ -189,9 +191,8 @@ def assign_client(actor, client, commercial_id):
         Contract.update({Contract.commercial: owner.id, Contract.version: Contract.version + 1}).where(
             Contract.id.in_(contract_ids)).execute()
         Event.update({Event.commercial: owner.id}).where(Event.contract.in_(contract_ids)).execute()
-        for ident in contract_ids:
-            audit(actor, "assign", "contract", ident,
-                  {"commercial": (previous.full_name, owner.full_name)})
+        audit(actor, "assign", "contract", contract_ids,
+              {"commercial": (previous.full_name, owner.full_name)})
     notify("client.assigned", client_id=client.id, commercial_id=owner.id, actor_id=actor.id)
     client.commercial = owner
     return client

@@ -6,13 +6,14 @@ two staff recording payments at once can never take the amount due below zero.
 """
 from __future__ import annotations
 
-from peewee import fn
+from peewee import JOIN, fn
 
 from ..errors import EpicError, NotFound, ValidationError
 from ..models import Client, Contract, Payment, User, utcnow
 from ..validation import CONTRACT_STATUSES, format_cents, parse_amount, parse_id
 from .base import audit, notify, paginate, versioned_update
 from .policy import requires
+from .shapes import Shape
 
 ClientUser = User.alias("commercial_user")
 
@@ -54,9 +55,12 @@ def contract_query(actor, *, mine=False, unsigned=False, unpaid=False, status=No
     return query, counted
 
 
+_CONTRACT = Shape(lambda contract_id: _with_names().where(Contract.id == contract_id).limit(1))
+
+
 @requires("contract.read", write=False)
 def get_contract(actor, contract_id):
-    contract = _with_names().where(Contract.id == parse_id(contract_id)).first()
+    contract = _CONTRACT.first(parse_id(contract_id))
     if contract is None:
         raise NotFound("contract", contract_id)
     return contract
@@ -195,4 +199,9 @@ def cancel_contract(actor, contract):
 
 
 def payments_of(contract_id: int) -> list[Payment]:
-    return list(Payment.select().where(Payment.contract == contract_id).order_by(Payment.id))
+    """A contract's payments, each with the user who recorded it (joined, not one query each)."""
+    recorder = User.alias("recorder")
+    return list(Payment.select(Payment, recorder)
+                .join(recorder, JOIN.LEFT_OUTER, on=(Payment.recorded_by == recorder.id),
+                      attr="recorded_by")
+                .where(Payment.contract == contract_id).order_by(Payment.id))

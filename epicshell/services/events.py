@@ -20,6 +20,7 @@ from .base import audit, get_or_404, notify, paginate, versioned_update
 from .policy import COMMERCIAL, SUPPORT, requires
 from .search import event_text, matches, ranked_page
 from .search import parse as parse_search
+from .shapes import Shape
 from .staff import check_staff
 
 SupportUser = User.alias("support_user")
@@ -95,9 +96,12 @@ def event_query(actor, *, mine=False, unassigned=False, upcoming=False, days=Non
     return query, counted
 
 
+_EVENT = Shape(lambda event_id: _with_names().where(Event.id == event_id).limit(1))
+
+
 @requires("event.read", write=False)
 def get_event(actor, event_id):
-    event = _with_names().where(Event.id == parse_id(event_id)).first()
+    event = _EVENT.first(parse_id(event_id))
     if event is None:
         raise NotFound("event", event_id)
     return event
@@ -194,9 +198,11 @@ def assign_event(actor, event, support_id):
     _refuse_if_frozen(event)
     support = check_staff(get_or_404(User, support_id, "user", lock=True), SUPPORT, "support_id")
     if event.support_id == support.id:
+        event.support = support
         return event
     previous = event.support.full_name if event.support_id else None
     versioned_update(event, {"support": support.id}, "event")
+    event.support = support  # the caller names them: no second look-up
     audit(actor, "assign", "event", event.id, {"support": (previous, support.full_name)})
     notify("event.assigned", event_id=event.id, support_id=support.id, actor_id=actor.id)
     return event

@@ -14,6 +14,10 @@ from ..errors import NotLoggedIn, SessionEnded
 from ..models import User
 from ..security import SessionTokens
 from . import auth
+from .shapes import Shape
+
+# Run before every command: composed once, then only executed.
+_USER = Shape(lambda user_id: User.select().where(User.id == user_id).limit(1))
 
 
 class Session:
@@ -46,7 +50,7 @@ class Session:
             raise NotLoggedIn()
         try:
             payload = self.tokens.check(self._token)
-            user = User.get_or_none(User.id == payload["uid"])
+            user = _USER.first(payload["uid"])
             if user is None or not user.active:
                 raise SessionEnded("your account was deactivated or removed; session ended")
             if user.session_version != payload["sv"]:
@@ -55,7 +59,7 @@ class Session:
             self.logout()
             raise
         if touch:
-            self._token = self.tokens.refresh(self._token)
+            self._token = self.tokens.refresh(self._token, payload)
         self.user = user
         return user
 

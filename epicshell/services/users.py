@@ -195,8 +195,7 @@ def _reassign_everything(actor, user: User, heir: User) -> None:
         field = column.name
         model.update({column: heir.id, model.version: model.version + 1}).where(
             model.id.in_(ids)).execute()
-        for ident in ids:
-            audit(actor, "reassign", entity, ident, {field: (user.full_name, heir.full_name)})
+        audit(actor, "reassign", entity, ids, {field: (user.full_name, heir.full_name)})
     # Events carry a copy of their contract's commercial (a commercial's `event mine`).
     Event.update({Event.commercial: heir.id}).where(Event.commercial == user.id).execute()
 

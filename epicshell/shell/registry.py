@@ -7,7 +7,6 @@ policy operation it names, whether `help` and completion offer it to the current
 from __future__ import annotations
 
 import argparse
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -197,7 +196,9 @@ def _unknown_option_message(command: Command, unknown: list[str]) -> str:
     word = unknown[0]
     if word.startswith("-"):
         known = [p.flag for p in command.options] + ["--help"]
-        close = difflib.get_close_matches(word, known, n=1, cutoff=0.5)
+        from difflib import get_close_matches
+
+        close = get_close_matches(word, known, n=1, cutoff=0.5)
         hint = f"; did you mean {close[0]}?" if close else f" (usage: {command.usage()})"
         return f"{command.name}: unknown option {word}{hint}"
     return f"{command.name}: unexpected argument {word!r} (usage: {command.usage()})"
@@ -264,22 +265,51 @@ def entities() -> list[str]:
     return sorted({cmd.entity for cmd in load_commands().values()})
 
 
-def resolve(words: list[str]) -> tuple[Command, list[str]]:
-    """Find the command that WORDS start with; raise UsageError with a suggestion if none."""
-    registry = load_commands()
+# Where the commands starting with a word live, so that one command (`-c status`, a
+# script's first line) imports its own module, not all of them: a start-up saving.
+# A word missing here, or a command not found in its module, loads every module.
+HOME_MODULES = {
+    "client": "clients", "contract": "contracts", "event": "events", "user": "users",
+    "audit": "audit", "history": "audit", "agenda": "agenda", "report": "reports",
+    "data": "transfer",
+    **dict.fromkeys(("login", "logout", "whoami", "status", "setup", "exit", "quit"), "session"),
+}
+
+
+def _lookup(registry: dict, words: list[str]) -> tuple[Command, list[str]] | None:
     if len(words) >= 2 and f"{words[0]} {words[1]}" in registry:
         return registry[f"{words[0]} {words[1]}"], words[2:]
     if words[0] in registry:
         return registry[words[0]], words[1:]
+    return None
+
+
+def _load_home_module(word: str) -> None:
+    module = HOME_MODULES.get(word)
+    if module is not None:
+        import importlib
+
+        importlib.import_module(f"{__package__}.commands.{module}")
+
+
+def resolve(words: list[str]) -> tuple[Command, list[str]]:
+    """Find the command that WORDS start with; raise UsageError with a suggestion if none."""
+    _load_home_module(words[0])
+    found = _lookup(REGISTRY, words) or _lookup(load_commands(), words)
+    if found is not None:
+        return found
+    registry = REGISTRY
+    from difflib import get_close_matches
+
     first = words[0]
     verbs = sorted(key.split()[1] for key in registry if key.startswith(first + " "))
     if verbs:
         if len(words) == 1:
             raise UsageError(f"{first}: missing verb; one of: {', '.join(verbs)}")
-        close = difflib.get_close_matches(words[1], verbs, n=1, cutoff=0.5)
+        close = get_close_matches(words[1], verbs, n=1, cutoff=0.5)
         hint = f"; did you mean `{first} {close[0]}`?" if close else f"; one of: {', '.join(verbs)}"
         raise UsageError(f"unknown command `{first} {words[1]}`{hint}")
     names = sorted({key.split()[0] for key in registry})
-    close = difflib.get_close_matches(first, names, n=1, cutoff=0.5)
+    close = get_close_matches(first, names, n=1, cutoff=0.5)
     hint = f"; did you mean `{close[0]}`?" if close else "; type `help` for the list"
     raise UsageError(f"unknown command `{first}`{hint}")

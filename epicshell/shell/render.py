@@ -37,6 +37,12 @@ class Section:
     def of_page(cls, title, page, to_record, keys, more: str = ""):
         return cls(title, [to_record(r) for r in page.rows], keys, total=page.total, more=more)
 
+    @classmethod
+    def of_related(cls, title, related, to_record, keys, more: str = ""):
+        """From a view's `Related` (the first rows and how many there are in all)."""
+        return cls(title, [to_record(r) for r in related.rows], keys, total=related.total,
+                   more=more)
+
     def heading(self) -> str:
         if self.total is None or self.total <= len(self.rows):
             return f"{self.title} ({len(self.rows)})"
@@ -174,6 +180,7 @@ def render(result: Result, fmt: str, screen: Screen | None = None) -> str:
 
 def page_output(text: str, stdout) -> None:
     """Print TEXT, through the user's pager when it is taller than the terminal."""
+
     size = shutil.get_terminal_size()
     if text.count("\n") + 2 < size.lines:
         print(text, file=stdout)

@@ -1,7 +1,7 @@
 """`client …` commands: everyone reads; commercials create and update their own."""
 from __future__ import annotations
 
-from ...services import clients, contracts, events
+from ...services import clients, views
 from ...services.records import (
     CLIENT_KEYS,
     client_record,
@@ -18,7 +18,6 @@ from .common import given, nothing_changed, paging, run_update
 
 CLIENT_ID = Arg("id", "client id", complete=lookups.client_ids)
 FIELD_OPTS = tuple(Opt(f.flag, f.label.lower(), metavar=f.name.upper()) for f in CLIENT_FIELDS)
-RELATED_LIMIT = 20  # a view shows the first related records; the list commands page them all
 COLUMNS = CLIENT.option()
 
 
@@ -58,14 +57,13 @@ def client_search(ctx, args):
          operation="client.read", params=(CLIENT_ID, FORMAT),
          examples=("client view 12",))
 def client_view(ctx, args):
-    client = clients.get_client(ctx.actor, args.id)
-    its_contracts = contracts.list_contracts(ctx.actor, client=client.id, limit=RELATED_LIMIT)
-    its_events = events.list_events(ctx.actor, client=client.id, limit=RELATED_LIMIT)
+    shown = views.client_view(ctx.actor, args.id)
+    client = shown.client
     return Result.view(client_record(client), CLIENT_KEYS, sections=[
-        Section.of_page("contracts", its_contracts, contract_record, CONTRACT.default,
-                        more=f"contract list --client {client.id}"),
-        Section.of_page("events", its_events, event_record, EVENT.default,
-                        more=f"event list --client {client.id}"),
+        Section.of_related("contracts", shown.contracts, contract_record, CONTRACT.default,
+                           more=f"contract list --client {client.id}"),
+        Section.of_related("events", shown.events, event_record, EVENT.default,
+                           more=f"event list --client {client.id}"),
     ])
 
 

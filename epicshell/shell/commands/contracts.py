@@ -5,7 +5,7 @@ exact cents; what is printed comes back from the service, formatted with two dec
 """
 from __future__ import annotations
 
-from ...services import clients, contracts, events
+from ...services import clients, contracts, views
 from ...services.records import CONTRACT_KEYS, contract_record, event_record
 from ...validation import format_cents, parse_amount, parse_id
 from .. import lookups
@@ -78,13 +78,12 @@ def _payment_record(payment) -> dict:
          operation="contract.read", params=(CONTRACT_ID, FORMAT),
          examples=("contract view 7", "contract view 7 --format json"))
 def contract_view(ctx, args):
-    contract = contracts.get_contract(ctx.actor, args.id)
-    its_events = events.list_events(ctx.actor, contract=contract.id, limit=20)
+    shown = views.contract_view(ctx.actor, args.id)
+    contract = shown.contract
     return Result.view(contract_record(contract), CONTRACT_KEYS, sections=[
-        Section("payments", [_payment_record(p) for p in contracts.payments_of(contract.id)],
-                PAYMENT_KEYS),
-        Section.of_page("events", its_events, event_record, EVENT.default,
-                        more=f"event list --contract {contract.id}"),
+        Section("payments", [_payment_record(p) for p in shown.payments], PAYMENT_KEYS),
+        Section.of_related("events", shown.events, event_record, EVENT.default,
+                           more=f"event list --contract {contract.id}"),
     ])
 
 

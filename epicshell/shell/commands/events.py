@@ -5,7 +5,7 @@ Times are typed and shown in local time (`YYYY-MM-DD HH:MM`); the service stores
 """
 from __future__ import annotations
 
-from ...services import contracts, events
+from ...services import contracts, events, views
 from ...services.records import EVENT_KEYS, contract_record, event_record
 from ...validation import format_local, parse_days, parse_search
 from .. import lookups
@@ -96,10 +96,9 @@ def event_search(ctx, args):
          operation="event.read", params=(EVENT_ID, FORMAT),
          examples=("event view 3", "event view 3 --format json"))
 def event_view(ctx, args):
-    event = events.get_event(ctx.actor, args.id)
-    contract = contracts.get_contract(ctx.actor, event.contract_id)
+    event = views.event_view(ctx.actor, args.id)
     return Result.view(event_record(event), EVENT_KEYS, sections=[
-        Section("contract", [contract_record(contract)], CONTRACT.default),
+        Section("contract", [contract_record(event.contract)], CONTRACT.default),
     ])
 
 
