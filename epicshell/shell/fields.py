@@ -20,7 +20,6 @@ class Field:
     rule: str = ""  # shown under the question
     parse: Callable | None = None  # raises ValidationError on a bad answer
     required: bool = True
-    secret: bool = False  # hidden, asked twice (passwords)
     choices: Callable | None = None  # choices(app) -> [(value, label)], from the database
     # lookup(app, typed) -> [(value, label)]: live type-ahead over a table too large to list
     lookup: Callable | None = None
@@ -61,7 +60,6 @@ USER_FIELDS = (
     Field("employee_number", "Employee number", v.RULES["employee_number"],
           v.parse_employee_number),
 )
-PASSWORD_FIELD = Field("password", "Password", v.RULES["password"], None, secret=True)
 
 CLIENT_FIELDS = (
     Field("full_name", "Full name", v.RULES["name"], v.parse_name),

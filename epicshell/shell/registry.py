@@ -235,10 +235,6 @@ def load_commands() -> dict[str, Command]:
     return REGISTRY
 
 
-def entities() -> list[str]:
-    return sorted({cmd.entity for cmd in load_commands().values()})
-
-
 def resolve(words: list[str]) -> tuple[Command, list[str]]:
     """Find the command that WORDS start with; raise UsageError with a suggestion if none."""
     registry = load_commands()
