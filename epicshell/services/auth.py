@@ -13,7 +13,7 @@ from ..errors import AuthenticationError, EpicError
 from ..models import User, database, utcnow
 from ..security import bcrypt_rounds, dummy_hash, hash_password, hash_rounds, verify_password
 from ..validation import check_password, parse_email, parse_employee_number, parse_name
-from .base import audit, get_or_404, mutation, notify
+from .base import audit, get_or_404, mutation, name_key, notify
 
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -91,7 +91,7 @@ def setup_first_user(email: str, full_name: str, employee_number: str, password:
         user = User.create(
             email=email,
             full_name=full_name,
-            name_key=full_name.lower(),
+            name_key=name_key(full_name),
             employee_number=employee_number,
             department="management",
             password_hash=hash_password(password),

@@ -4,8 +4,18 @@ from __future__ import annotations
 from ..errors import ValidationError
 from ..models import Client, Contract, User
 from ..validation import parse_email, parse_id, parse_name, parse_phone, parse_text
-from .base import audit, diff, get_or_404, notify, paginate, versioned_update
-from .policy import COMMERCIAL, MANAGEMENT, requires
+from .base import (
+    audit,
+    name_key,
+    notify,
+    paginate,
+    refuse_if_used,
+    save_changes,
+    unique_guard,
+    versioned_update,
+)
+from .policy import COMMERCIAL, MANAGEMENT, mine_condition, requires
+from .users import active_member
 
 SORTS = {
     "id": Client.id,
@@ -39,7 +49,7 @@ def _sort_order(sort: str | None):
 def list_clients(actor, *, mine=False, commercial=None, search=None, sort=None, page=1, limit=50):
     conditions = []
     if mine:
-        conditions.append(Client.commercial == actor.id)
+        conditions.append(mine_condition(actor, "client")[0])
     if commercial is not None:
         conditions.append(Client.commercial == parse_id(commercial, "commercial"))
     if search and search.strip():
@@ -63,20 +73,11 @@ def get_client(actor, client_id):
 
 
 def _commercial(user_id, field="commercial") -> User:
-    user = get_or_404(User, user_id, "user", lock=True)
-    if user.department != COMMERCIAL:
-        raise ValidationError(field, f"user {user.id} is not in the commercial department")
-    if not user.active:
-        raise ValidationError(field, f"user {user.id} is deactivated")
-    return user
+    return active_member(user_id, COMMERCIAL, field)
 
 
 def _email_free(email: str, exclude_id: int | None = None) -> None:
-    query = Client.select(Client.id).where(Client.email == email)
-    if exclude_id is not None:
-        query = query.where(Client.id != exclude_id)
-    if query.exists():
-        raise ValidationError("email", f"{email!r} is already used by another client")
+    refuse_if_used(Client, "email", email, "client", exclude_id)
 
 
 @requires("client.create")
@@ -95,8 +96,9 @@ def create_client(actor, *, full_name, email, phone=None, company=None, commerci
             raise ValidationError("commercial", "a commercial's new clients are always their own")
         owner = actor
     _email_free(email)
-    client = Client.create(full_name=full_name, name_key=full_name.lower(), email=email,
-                           phone=phone, company=company, commercial=owner.id)
+    with unique_guard("client", {"email": email}):
+        client = Client.create(full_name=full_name, name_key=name_key(full_name), email=email,
+                               phone=phone, company=company, commercial=owner.id)
     audit(actor, "create", "client", client.id, {
         "full_name": (None, full_name), "email": (None, email), "phone": (None, phone),
         "company": (None, company), "commercial": (None, owner.full_name)})
@@ -117,13 +119,7 @@ def update_client(actor, client, *, full_name=None, email=None, phone=None, comp
         values["phone"] = parse_phone(phone)
     if company is not None:
         values["company"] = parse_text("company", company, required=False)
-    changes = diff(client, values)
-    if changes:
-        update = {k: new for k, (_old, new) in changes.items()}
-        if "full_name" in update:
-            update["name_key"] = update["full_name"].lower()
-        versioned_update(client, update, "client", expected_version)
-        audit(actor, "update", "client", client.id, changes)
+    save_changes(actor, client, values, "client", expected_version)
     return client
 
 

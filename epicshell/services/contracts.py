@@ -9,8 +9,8 @@ from __future__ import annotations
 from ..errors import EpicError, NotFound, ValidationError
 from ..models import Client, Contract, Payment, User, utcnow
 from ..validation import CONTRACT_STATUSES, format_cents, parse_amount, parse_id
-from .base import audit, notify, paginate, versioned_update
-from .policy import requires
+from .base import audit, notify, paginate, save_changes, versioned_update
+from .policy import mine_condition, requires
 
 ClientUser = User.alias("commercial_user")
 
@@ -27,7 +27,7 @@ def list_contracts(actor, *, mine=False, unsigned=False, unpaid=False, status=No
                    page=1, limit=50):
     conditions = []
     if mine:
-        conditions.append(Contract.commercial == actor.id)
+        conditions.append(mine_condition(actor, "contract")[0])
     if unsigned:
         conditions.append(Contract.status == "draft")
     if unpaid:
@@ -53,7 +53,9 @@ def get_contract(actor, contract_id):
     return contract
 
 
-def _check_amounts(total_cents: int, due_cents: int) -> None:
+def check_due_within_total(total_cents: int, due_cents: int) -> None:
+    """The amount still due is at most the total (the service's rule; the wizard asks it
+    as typed)."""
     if due_cents > total_cents:
         raise ValidationError("due", f"{format_cents(due_cents)} is more than the total "
                               f"{format_cents(total_cents)}")
@@ -69,7 +71,7 @@ def create_contract(actor, client, *, total, due=None):
     """A new draft for CLIENT; its commercial is the client's; due defaults to the total."""
     total_cents = parse_amount(total, "total")
     due_cents = total_cents if due is None or due == "" else parse_amount(due, "due")
-    _check_amounts(total_cents, due_cents)
+    check_due_within_total(total_cents, due_cents)
     contract = Contract.create(client=client.id, commercial=client.commercial_id,
                                total_cents=total_cents, due_cents=due_cents, status="draft")
     audit(actor, "create", "contract", contract.id, {
@@ -86,17 +88,16 @@ def update_contract(actor, contract, *, total=None, due=None, expected_version=N
     due_cents = contract.due_cents if due in (None, "") else parse_amount(due, "due")
     if total_cents != contract.total_cents and contract.status == "signed":
         raise ValidationError("total", f"contract {contract.id} is signed; its total cannot change")
-    _check_amounts(total_cents, due_cents)
-    changes = {}
-    if total_cents != contract.total_cents:
-        changes["total"] = (format_cents(contract.total_cents), format_cents(total_cents))
-    if due_cents != contract.due_cents:
-        changes["due"] = (format_cents(contract.due_cents), format_cents(due_cents))
-    if changes:
-        versioned_update(contract, {"total_cents": total_cents, "due_cents": due_cents},
-                         "contract", expected_version)
-        audit(actor, "update", "contract", contract.id, changes)
+    check_due_within_total(total_cents, due_cents)
+    save_changes(actor, contract, {"total_cents": total_cents, "due_cents": due_cents},
+                 "contract", expected_version, shown=_as_amounts)
     return contract
+
+
+def _as_amounts(changes: dict) -> dict:
+    """`total_cents: (100000, 90000)` → `total: ("1000.00", "900.00")`, as users read it."""
+    return {field.removesuffix("_cents"): (format_cents(old), format_cents(new))
+            for field, (old, new) in changes.items()}
 
 
 @requires("contract.sign", Contract)

@@ -8,8 +8,9 @@ from peewee import JOIN
 from ..errors import EpicError, NotFound, ValidationError
 from ..models import Client, Contract, Event, User, utcnow
 from ..validation import parse_attendees, parse_count, parse_datetime, parse_id, parse_name, parse_text
-from .base import audit, get_or_404, notify, paginate, versioned_update
-from .policy import COMMERCIAL, SUPPORT, requires
+from .base import audit, name_key, notify, paginate, save_changes, versioned_update
+from .policy import SUPPORT, mine_condition, requires
+from .users import active_member
 
 SupportUser = User.alias("support_user")
 
@@ -28,16 +29,9 @@ def list_events(actor, *, mine=False, unassigned=False, upcoming=False, days=Non
     conditions = []
     needs_contract = needs_client = False
     if mine:
-        # "Mine" is the events a user works on: a support's assigned events, a commercial's
-        # clients' events. Asking only the side that can match keeps the index usable.
-        if actor.department == SUPPORT:
-            conditions.append(Event.support == actor.id)
-        elif actor.department == COMMERCIAL:
-            conditions.append(Contract.commercial == actor.id)
-            needs_contract = True
-        else:
-            conditions.append((Event.support == actor.id) | (Contract.commercial == actor.id))
-            needs_contract = True
+        condition, joins_contract = mine_condition(actor, "event")
+        conditions.append(condition)
+        needs_contract = needs_contract or joins_contract
     if unassigned:
         conditions.append(Event.support.is_null())
     if upcoming or days is not None:
@@ -94,7 +88,8 @@ def _clean_fields(values: dict) -> dict:
     return clean
 
 
-def _check_span(start, end) -> None:
+def check_end_after_start(start, end) -> None:
+    """An event ends after it starts (the service's rule; the wizard asks it as typed)."""
     if end <= start:
         raise ValidationError("end", "must be after the start")
 
@@ -108,8 +103,8 @@ def create_event(actor, contract, *, name, start, end, location=None, attendees=
     for required in ("name", "start", "end"):
         if required not in fields:
             raise ValidationError(required, "is required")
-    _check_span(fields["start"], fields["end"])
-    event = Event.create(contract=contract.id, name_key=fields["name"].lower(), **fields)
+    check_end_after_start(fields["start"], fields["end"])
+    event = Event.create(contract=contract.id, name_key=name_key(fields["name"]), **fields)
     audit(actor, "create", "event", event.id, {k: (None, v) for k, v in fields.items()})
     notify("event.created", event_id=event.id, contract_id=contract.id, actor_id=actor.id)
     return event
@@ -121,24 +116,14 @@ def update_event(actor, event, *, expected_version=None, **values):
     if unknown:
         raise ValidationError(sorted(unknown)[0], "cannot be changed here")
     clean = _clean_fields(values)
-    _check_span(clean.get("start", event.start), clean.get("end", event.end))
-    changes = {k: (getattr(event, k), v) for k, v in clean.items() if getattr(event, k) != v}
-    if changes:
-        update = {k: new for k, (_old, new) in changes.items()}
-        if "name" in update:
-            update["name_key"] = update["name"].lower()
-        versioned_update(event, update, "event", expected_version)
-        audit(actor, "update", "event", event.id, changes)
+    check_end_after_start(clean.get("start", event.start), clean.get("end", event.end))
+    save_changes(actor, event, clean, "event", expected_version)
     return event
 
 
 @requires("event.assign", Event)
 def assign_event(actor, event, support_id):
-    support = get_or_404(User, support_id, "user", lock=True)
-    if support.department != SUPPORT:
-        raise ValidationError("support_id", f"user {support.id} is not in the support department")
-    if not support.active:
-        raise ValidationError("support_id", f"user {support.id} is deactivated")
+    support = active_member(support_id, SUPPORT, "support_id")
     if event.support_id == support.id:
         return event
     previous = event.support.full_name if event.support_id else None
