@@ -13,6 +13,7 @@ import sys
 from . import __version__
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OUTPUT_CLOSED = 128 + 13  # as a program ended by SIGPIPE: `epicshell -c … | head -1`
 
 
 class _AddStep(argparse.Action):
@@ -149,8 +150,13 @@ def run(argv: list[str]) -> int:
         if demo:
             demo.discard()
         return _fail_usage(str(exc))
+    from .failures import OutputClosed
+
     try:
         return _run_mode(options, settings, demo)
+    except (OutputClosed, BrokenPipeError):
+        _silence_stdout()
+        return EXIT_OUTPUT_CLOSED
     finally:
         close_database()
         if demo:
@@ -159,6 +165,18 @@ def run(argv: list[str]) -> int:
             from . import monitoring
 
             monitoring.flush()
+
+
+def _silence_stdout() -> None:
+    """The reader of stdout is gone: send what is still buffered nowhere, say nothing."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _run_mode(options, settings, demo) -> int:

@@ -20,13 +20,32 @@ class ConfigError(Exception):
     """A setting has a value the program cannot use (exit status 2)."""
 
 
-def load_dotenv_file() -> None:
-    """Read `.env` from the current directory without overriding the real environment."""
-    path = Path.cwd() / ".env"
-    if path.is_file():
-        from dotenv import load_dotenv
+# The only settings a `.env` may give. Anything else in it (PAGER, PATH, LD_PRELOAD, …)
+# is ignored: a file in the current directory must not choose programs to run.
+DOTENV_SETTINGS = ("DATABASE_URL", "SENTRY_DSN", "SENTRY_ENVIRONMENT",
+                   "EPICSHELL_SESSION_LIFETIME", "EPICSHELL_SESSION_IDLE",
+                   "EPICSHELL_BCRYPT_ROUNDS", "EPICSHELL_PASSWORD")
+MAX_SESSION_SECONDS = 31 * 24 * 3600  # a month: beyond, a typo rather than a wish
 
-        load_dotenv(path, override=False)
+
+def read_dotenv_file() -> dict[str, str]:
+    """epicshell's settings from `.env` in the current directory; `os.environ` is untouched."""
+    path = Path.cwd() / ".env"
+    if not path.is_file():
+        return {}
+    from dotenv import dotenv_values
+
+    try:
+        values = dotenv_values(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from None
+    return {k: v for k, v in values.items() if k in DOTENV_SETTINGS and v is not None}
+
+
+def setting(name: str, dotenv: dict[str, str]) -> str:
+    """NAME from the real environment (which wins), else from `.env`; '' when unset."""
+    value = os.environ.get(name)
+    return (value if value is not None else dotenv.get(name, "")).strip()
 
 
 def data_dir() -> Path:
@@ -39,17 +58,17 @@ def default_database_url() -> str:
     return f"sqlite:///{data_dir() / 'epicevents.db'}"
 
 
-def _int_setting(name: str, default: int, minimum: int = 1) -> int:
-    raw = os.environ.get(name, "").strip()
+def _int_setting(name: str, dotenv: dict, default: int, minimum: int, maximum: int) -> int:
+    from .errors import ValidationError
+    from .validation import parse_whole
+
+    raw = setting(name, dotenv)
     if not raw:
         return default
     try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
-    return value
+        return parse_whole(raw, name, minimum=minimum, maximum=maximum)
+    except ValidationError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -60,6 +79,8 @@ class Settings:
     session_lifetime: int = DEFAULT_SESSION_LIFETIME
     session_idle: int = DEFAULT_SESSION_IDLE
     bcrypt_rounds: int = DEFAULT_BCRYPT_ROUNDS
+    # EPICSHELL_PASSWORD from `.env`: read by `login` in scripts when the environment has none.
+    dotenv_password: str | None = field(default=None, repr=False)
     # The session lives in this process only, so a per-process random key is enough
     # and nothing secret ever needs to be configured or stored.
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
@@ -67,16 +88,17 @@ class Settings:
 
 def load_settings(database_url: str | None = None) -> Settings:
     """Build Settings: the `--database` flag wins over DATABASE_URL, which wins over the default."""
-    load_dotenv_file()
-    url = database_url or os.environ.get("DATABASE_URL", "").strip() or default_database_url()
-    rounds = _int_setting("EPICSHELL_BCRYPT_ROUNDS", DEFAULT_BCRYPT_ROUNDS, minimum=4)
-    if rounds > 31:
-        raise ConfigError("EPICSHELL_BCRYPT_ROUNDS must be between 4 and 31")
+    dotenv = read_dotenv_file()
+    url = database_url or setting("DATABASE_URL", dotenv) or default_database_url()
     return Settings(
         database_url=url,
-        sentry_dsn=os.environ.get("SENTRY_DSN", "").strip() or None,
-        sentry_environment=os.environ.get("SENTRY_ENVIRONMENT", "").strip() or "production",
-        session_lifetime=_int_setting("EPICSHELL_SESSION_LIFETIME", DEFAULT_SESSION_LIFETIME),
-        session_idle=_int_setting("EPICSHELL_SESSION_IDLE", DEFAULT_SESSION_IDLE),
-        bcrypt_rounds=rounds,
+        sentry_dsn=setting("SENTRY_DSN", dotenv) or None,
+        sentry_environment=setting("SENTRY_ENVIRONMENT", dotenv) or "production",
+        session_lifetime=_int_setting("EPICSHELL_SESSION_LIFETIME", dotenv,
+                                      DEFAULT_SESSION_LIFETIME, 1, MAX_SESSION_SECONDS),
+        session_idle=_int_setting("EPICSHELL_SESSION_IDLE", dotenv, DEFAULT_SESSION_IDLE, 1,
+                                  MAX_SESSION_SECONDS),
+        bcrypt_rounds=_int_setting("EPICSHELL_BCRYPT_ROUNDS", dotenv, DEFAULT_BCRYPT_ROUNDS,
+                                   4, 31),
+        dotenv_password=dotenv.get("EPICSHELL_PASSWORD") or None,
     )

@@ -30,8 +30,16 @@ class DatabaseUnavailable(Exception):
 
 
 def mask_url(url: str) -> str:
-    """The URL with any password (user:PASS@ or ?password=PASS) replaced by ***."""
-    password = urlsplit(url).password
+    """The URL with any password (user:PASS@ or ?password=PASS) replaced by ***.
+
+    A URL too malformed to parse (`postgresql://u:pw@[::1/db`) loses everything between
+    `://` and its last `@`: nothing that might be a password is ever shown.
+    """
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        url = re.sub(r"://[^/]*@", "://***@", url) if "@" in url else url
+        password = None
     if password is not None:
         url = url.replace(f":{password}@", ":***@", 1)
     return re.sub(r"(?i)([?&]password=)[^&#]*", r"\1***", url)
@@ -52,7 +60,14 @@ def make_database(url: str):
     """Build (not connect) the peewee Database for URL; raise DatabaseUnavailable if bad."""
     from playhouse import db_url
 
-    scheme = urlsplit(url).scheme
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- parsing the port raises for a bad one (":54x2")
+    except ValueError as exc:
+        raise DatabaseUnavailable(f"bad database URL {mask_url(url)!r}: {exc}") from None
+    if "\x00" in url:
+        raise DatabaseUnavailable(f"bad database URL {mask_url(url)!r}: it holds a NUL byte")
+    scheme = parts.scheme
     if scheme not in ("sqlite", "postgres", "postgresql"):
         raise DatabaseUnavailable(
             f"unsupported database URL {mask_url(url)!r}: use sqlite:///path.db "

@@ -123,6 +123,9 @@ class Payment(BaseModel):
     amount_cents = BigIntegerField()
     paid_at = DateTimeField(default=utcnow)
     recorded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    # True for the payment that explains a `due` set below the total without one
+    # (contract create/update --due, an import); negative when due went back up.
+    adjustment = BooleanField(default=False)
 
 
 class AuditEntry(BaseModel):
@@ -144,6 +147,13 @@ class AuditEntry(BaseModel):
 
     class Meta:
         indexes = ((("entity", "entity_id"), False),)
+
+
+class Setting(BaseModel):
+    """Facts about the database itself, written once (e.g. its identity for calendar UIDs)."""
+
+    key = CharField(max_length=40, primary_key=True)
+    value = TextField()
 
 
 MODELS = (User, Client, Contract, Event, Payment, AuditEntry)

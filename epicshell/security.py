@@ -82,8 +82,9 @@ def _dummy_hash(rounds: int) -> str:
     return bcrypt.hashpw(b"no such user, but take as long as a real check", bcrypt.gensalt(rounds)).decode()
 
 
-def dummy_hash() -> str:
-    return _dummy_hash(_rounds)
+def dummy_hash(rounds: int | None = None) -> str:
+    """A hash of ROUNDS' cost (default: the configured one) that no password matches."""
+    return _dummy_hash(rounds if rounds and 4 <= rounds <= 31 else _rounds)
 
 
 class _ClockedSerializer(URLSafeTimedSerializer):

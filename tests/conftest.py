@@ -27,7 +27,8 @@ from epicshell.models import database
 PG_ENV = "EPICSHELL_TEST_DATABASE_URL"
 TEST_ROUNDS = 4
 PASSWORD = "correct horse battery"  # satisfies the policy; used for every test account
-TABLES = ("audit_entry", "payment", "event", "contract", "client", "user", "schema_migration")
+TABLES = ("audit_entry", "payment", "event", "contract", "client", "user", "setting",
+          "schema_migration")
 # The `staff` accounts: key, email, full name, department, employee number.
 STAFF = (
     ("management", "ana@epic.test", "Ana Lopez", "management", "M001"),
@@ -44,12 +45,24 @@ os.environ.setdefault("EPICSHELL_BCRYPT_ROUNDS", str(TEST_ROUNDS))
 os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
 
 
+# The PostgreSQL database named by the variable (it exists); each worker uses its own.
+CONFIGURED_PG_URL = os.environ.get(PG_ENV)
+
+
 def pytest_configure(config):
     """Under xdist, point the PostgreSQL variable at this worker's own database."""
     from databases import worker_url
 
     if os.environ.get(PG_ENV):
         os.environ[PG_ENV] = worker_url(os.environ[PG_ENV], os.environ.get("PYTEST_XDIST_WORKER"))
+
+
+def reset_postgres(url: str) -> None:
+    """An empty PostgreSQL database at URL (created if missing; name it after the configured
+    database, e.g. `<its name>_data`), so the next open starts from an empty schema."""
+    from databases import empty_postgres
+
+    empty_postgres(url, CONFIGURED_PG_URL)
 
 
 def _backends():
@@ -132,7 +145,8 @@ def databases(tmp_path_factory):
     """The per-session database copier of each backend (tests/databases.py)."""
     from databases import Databases
 
-    store = Databases(tmp_path_factory.mktemp("seeds"), os.environ.get(PG_ENV), SEEDS)
+    store = Databases(tmp_path_factory.mktemp("seeds"), os.environ.get(PG_ENV), CONFIGURED_PG_URL,
+                      SEEDS)
     yield store
     store.close()
 

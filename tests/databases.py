@@ -60,6 +60,30 @@ def worker_url(url: str, worker: str | None) -> str:
     return urlunsplit(parts._replace(path=f"/{name}_{worker}"))
 
 
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def create_database(url: str, via: str) -> None:
+    """Create the PostgreSQL database of URL unless it exists, connected through VIA."""
+    import psycopg
+
+    name = database_name(url)
+    with psycopg.connect(via, autocommit=True) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def empty_postgres(url: str, via: str) -> None:
+    """The database of URL, created if missing, with an empty public schema."""
+    import psycopg
+
+    create_database(url, via)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
 def _with_database(url: str, work) -> dict:
     """Open URL bound to the models, run WORK(), close; returns what WORK returned."""
     open_database(url)
@@ -103,11 +127,12 @@ class SqliteSeeds:
 class PostgresSeeds:
     """One PostgreSQL database for this process, reset to a seed before each test."""
 
-    def __init__(self, url: str, seeds: dict):
+    def __init__(self, url: str, configured_url: str, seeds: dict):
         self.url = url
+        self.configured_url = configured_url  # the database named by the user, which exists
         self.seeds = seeds
         self._conn = None
-        self._create_database()
+        create_database(url, configured_url)
         with self._connect(autocommit=True) as conn:
             # Test data need not survive a server crash: commits skip the wait for the disk.
             # (Only the database's owner may say so; the tests are merely slower otherwise.)
@@ -129,30 +154,14 @@ class PostgresSeeds:
             self._conn.execute("SET synchronous_commit = off")
         return self._conn
 
-    def _create_database(self) -> None:
-        """Create this worker's database if missing, through the configured one."""
-        import psycopg
-
-        worker = os.environ.get("PYTEST_XDIST_WORKER")
-        if not worker:
-            return
-        name = urlsplit(self.url).path.lstrip("/")
-        base = urlunsplit(urlsplit(self.url)._replace(path="/" + name.rsplit("_", 1)[0]))
-        with psycopg.connect(base, autocommit=True) as admin:
-            exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-            if not exists:
-                admin.execute(f'CREATE DATABASE "{name}"')
-
     def _rebuild(self) -> None:
         """An empty public schema, then every migration; remember its shape and order."""
-        with self._connect(autocommit=True) as conn:
-            conn.execute("DROP SCHEMA public CASCADE")
-            conn.execute("CREATE SCHEMA public")
+        empty_postgres(self.url, self.configured_url)
         _with_database(self.url, lambda: None)
         with self._connect() as conn:
             self.schema = conn.execute(_SCHEMA_QUERY).fetchall()
             self.tables = _insert_order(conn)
-            self.rows["empty"] = (_capture(conn, self.tables), {}, {})
+            self.rows["empty"] = (_capture(conn, self.tables), _sequences(conn), {})
         self.rows = {"empty": self.rows["empty"]}  # seeds of an older schema are void
 
     def _seed(self, name: str) -> tuple[dict, dict, dict]:
@@ -232,9 +241,11 @@ def _sequences(conn) -> dict:
 class Databases:
     """The session's seeds of both backends, built on first use."""
 
-    def __init__(self, folder: Path, postgres_url: str | None, seeds: dict):
+    def __init__(self, folder: Path, postgres_url: str | None, configured_url: str | None,
+                 seeds: dict):
         self.sqlite = SqliteSeeds(folder, seeds)
         self.postgres_url = postgres_url
+        self.configured_url = configured_url
         self.seeds = seeds
         self._postgres: PostgresSeeds | None = None
 
@@ -243,7 +254,7 @@ class Databases:
         if backend == "sqlite":
             return self.sqlite.fresh(seed, folder)
         if self._postgres is None:
-            self._postgres = PostgresSeeds(self.postgres_url, self.seeds)
+            self._postgres = PostgresSeeds(self.postgres_url, self.configured_url, self.seeds)
         return self._postgres.fresh(seed)
 
     def close(self) -> None:

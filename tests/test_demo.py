@@ -16,8 +16,9 @@ import pytest
 
 from epicshell.db import close_database, open_database
 from epicshell.demo import DemoDatabase, load_demo_data
+from epicshell.errors import ValidationError
 from epicshell.models import AuditEntry, Client, Contract, Event, User, database, utcnow
-from epicshell.validation import check_password, utc_to_local
+from epicshell.validation import allowing_public_password, check_password, utc_to_local
 
 EPICSHELL = shutil.which("epicshell")
 REPO = Path(__file__).resolve().parent.parent
@@ -50,10 +51,15 @@ def child_env(tmp_path):
 # -- the data --------------------------------------------------------------------------------------
 
 
-def test_every_demo_password_passes_the_policy():
+def test_every_demo_password_passes_the_policy_only_inside_the_demo():
+    """The public demo password is on the common list: no real account can ever use it."""
     data = load_demo_data()
     for user in data["users"]:
-        check_password(user.get("password") or data["password"], user["email"])
+        password = user.get("password") or data["password"]
+        with pytest.raises(ValidationError, match="too common"):
+            check_password(password, user["email"])
+        with allowing_public_password(data["password"]):
+            check_password(password, user["email"])
 
 
 def test_demo_folder_and_file_are_private(demo):

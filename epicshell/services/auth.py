@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from peewee import Case
+
 from ..errors import AuthenticationError, EpicError
 from ..models import User, database, utcnow
+from ..safetext import has_control
 from ..security import bcrypt_rounds, dummy_hash, hash_password, hash_rounds, verify_password
 from ..validation import check_password, parse_email, parse_employee_number, parse_name
-from .base import audit, get_or_404, mutation, name_key, notify
+from .base import audit, mutation, name_key, notify
 
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -21,54 +24,69 @@ LOCK_DURATION = timedelta(minutes=15)
 
 
 def login(email: str, password: str) -> User:
-    """Return the user for EMAIL and PASSWORD, or raise AuthenticationError."""
+    """Return the user for EMAIL and PASSWORD, or raise AuthenticationError.
+
+    The attempt is counted before the password is checked, by one conditional UPDATE
+    that only succeeds while the account has attempts left: parallel tries (several
+    shells, several machines) can never check more than MAX_FAILURES passwords per
+    window. A refused attempt still costs one bcrypt check at the stored hash's cost.
+    """
     key = (email or "").strip().lower()
-    user = User.get_or_none(User.email == key) if key else None
+    user = User.get_or_none(User.email == key) if key and not has_control(key) else None
     if user is None:
         verify_password(password or "", dummy_hash())
         notify("login.failed", reason="unknown")
         raise AuthenticationError()
     now = utcnow()
-    password_ok = verify_password(password or "", user.password_hash)
-    locked = user.locked_until is not None and user.locked_until > now
-    if locked or not user.active or not password_ok:
-        if not password_ok and not locked:
-            _record_failure(user.id, now)
-        notify("login.failed", user_id=user.id, reason="locked" if locked else "refused")
+    if not _claim_attempt(user.id, now):
+        verify_password(password or "", dummy_hash(hash_rounds(user.password_hash)))
+        notify("login.failed", user_id=user.id, reason="locked")
+        raise AuthenticationError()
+    if not verify_password(password or "", user.password_hash) or not user.active:
+        _lock_if_exhausted(user.id, now)
+        notify("login.failed", user_id=user.id, reason="refused")
         raise AuthenticationError()
     _record_success(user, password)
     return user
 
 
-def _record_failure(user_id: int, now) -> None:
-    """Count a failure in the database; the fifth within the window locks the account."""
+def _claim_attempt(user_id: int, now) -> bool:
+    """Count one attempt, atomically; False when the account is locked or out of attempts."""
+    cutoff = now - FAILURE_WINDOW
+    window_over = User.first_failure_at.is_null() | (User.first_failure_at < cutoff)
+    with database.atomic():
+        claimed = (User.update({
+            User.failed_logins: Case(None, [(window_over, 1)], User.failed_logins + 1),
+            User.first_failure_at: Case(None, [(window_over, now)], User.first_failure_at),
+        }).where((User.id == user_id)
+                 & (User.locked_until.is_null() | (User.locked_until <= now))
+                 & (window_over | (User.failed_logins < MAX_FAILURES)))
+            .execute())
+    return claimed == 1
+
+
+def _lock_if_exhausted(user_id: int, now) -> None:
+    """After a failed check: the attempt that used the last one locks the account."""
     with mutation():
-        # Locked (FOR UPDATE on PostgreSQL): parallel attempts must each be counted.
-        user = get_or_404(User, user_id, "user", lock=True)
-        if user.first_failure_at is None or now - user.first_failure_at > FAILURE_WINDOW:
-            failures, first = 1, now
-        else:
-            failures, first = user.failed_logins + 1, user.first_failure_at
-        values = {User.failed_logins: failures, User.first_failure_at: first}
-        if failures >= MAX_FAILURES:
-            values.update({User.locked_until: now + LOCK_DURATION, User.failed_logins: 0,
-                           User.first_failure_at: None})
+        locked = (User.update({User.locked_until: now + LOCK_DURATION, User.failed_logins: 0,
+                               User.first_failure_at: None})
+                  .where((User.id == user_id) & (User.failed_logins >= MAX_FAILURES))
+                  .execute())
+        if locked:
             audit(None, "lock", "user", user_id, {"locked_until": (None, now + LOCK_DURATION)})
             notify("login.locked", user_id=user_id)
-        User.update(values).where(User.id == user_id).execute()
 
 
 def _record_success(user: User, password: str) -> None:
-    values = {}
-    if user.failed_logins or user.first_failure_at or user.locked_until:
-        values.update({User.failed_logins: 0, User.first_failure_at: None, User.locked_until: None})
-    if hash_rounds(user.password_hash) < bcrypt_rounds():
-        # The configured cost went up since this hash was made: upgrade it now that we
-        # hold the plain password. Not a password change, so sessions stay valid.
+    values = {User.failed_logins: 0, User.first_failure_at: None, User.locked_until: None}
+    if hash_rounds(user.password_hash) != bcrypt_rounds():
+        # The configured cost changed since this hash was made: re-hash now that we hold
+        # the plain password, so every account costs the same to check (and an unknown
+        # email, checked against a hash of the configured cost, takes as long). Not a
+        # password change: sessions stay valid.
         values[User.password_hash] = hash_password(password)
-    if values:
-        with database.atomic():
-            User.update(values).where(User.id == user.id).execute()
+    with database.atomic():
+        User.update(values).where(User.id == user.id).execute()
 
 
 def needs_setup() -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import ConflictError, NotFound, ValidationError
 from ..models import AuditEntry, database, utcnow
+from ..validation import parse_id
 
 _state = threading.local()
 _listeners: list[Callable[[str, dict], None]] = []
@@ -97,10 +98,7 @@ def audit(actor, action: str, entity: str, entity_id: int, changes: dict | None 
 def get_or_404(model, ident, entity: str | None = None, *, lock: bool = False):
     """Load one row by id; with `lock`, hold it (FOR UPDATE on PostgreSQL) until commit."""
     name = entity or model.__name__.lower()
-    try:
-        ident = int(ident)
-    except (TypeError, ValueError):
-        raise ValidationError("id", f"{ident!r} is not a record id (a whole number)") from None
+    ident = parse_id(ident)
     query = model.select().where(model.id == ident)
     if lock and getattr(database.obj, "for_update", False):
         query = query.for_update()
@@ -215,9 +213,11 @@ def save_changes(actor, row, values: dict, entity: str, expected_version: int | 
 
     VALUES are the parsed new values; only those differing from ROW are written, with
     `name_key` when the name changes. EXTRA(changes) adds columns to write (e.g. a
-    session version bump); SHOWN(changes) is what the audit trail records, when the stored
-    form is not the one users read (cents as amounts). A unique value taken meanwhile by
-    another shell gives the same error as the pre-check, named with LABEL (default ENTITY).
+    session version bump); SHOWN(changes), called after the write, is what the audit
+    trail records when the stored form is not the one users read (cents as amounts), and
+    may add what the write caused (an adjustment payment). A unique value taken meanwhile
+    by another shell gives the same error as the pre-check, named with LABEL (default
+    ENTITY).
     """
     changes = diff(row, values)
     if not changes:

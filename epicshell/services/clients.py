@@ -5,6 +5,7 @@ from ..errors import ValidationError
 from ..models import Client, Contract, User
 from ..validation import parse_email, parse_id, parse_name, parse_phone, parse_text
 from .base import (
+    already_used,
     audit,
     name_key,
     notify,
@@ -15,7 +16,7 @@ from .base import (
     versioned_update,
 )
 from .policy import COMMERCIAL, MANAGEMENT, mine_condition, requires
-from .users import active_member
+from .staff import check_staff, staff_member
 
 SORTS = {
     "id": Client.id,
@@ -47,6 +48,13 @@ def _sort_order(sort: str | None):
 
 @requires("client.read", write=False)
 def list_clients(actor, *, mine=False, commercial=None, search=None, sort=None, page=1, limit=50):
+    query, counted = client_query(actor, mine=mine, commercial=commercial, search=search)
+    return paginate(query.order_by(*_sort_order(sort)), page, limit, count_query=counted)
+
+
+def client_query(actor, *, mine=False, commercial=None, search=None):
+    """(rows with their commercial, the same rows' ids) of the clients the filters select:
+    what `client list` pages and `client export` streams."""
     conditions = []
     if mine:
         conditions.append(mine_condition(actor, "client")[0])
@@ -59,7 +67,7 @@ def list_clients(actor, *, mine=False, commercial=None, search=None, sort=None, 
     query, counted = _with_commercial(), Client.select(Client.id)
     for condition in conditions:
         query, counted = query.where(condition), counted.where(condition)
-    return paginate(query.order_by(*_sort_order(sort)), page, limit, count_query=counted)
+    return query, counted
 
 
 @requires("client.read", write=False)
@@ -73,32 +81,56 @@ def get_client(actor, client_id):
 
 
 def _commercial(user_id, field="commercial") -> User:
-    return active_member(user_id, COMMERCIAL, field)
+    return staff_member(user_id, COMMERCIAL, field)
+
+
+def emails_taken(emails) -> set[str]:
+    """Which of EMAILS (lower-case) already belong to a client: one query for many."""
+    emails = list(emails)
+    return {row[0] for row in Client.select(Client.email).where(Client.email.in_(emails)).tuples()}
+
+
+def email_taken_error(email: str, field: str = "email") -> ValidationError:
+    return already_used(field, email, "client")
 
 
 def _email_free(email: str, exclude_id: int | None = None) -> None:
     refuse_if_used(Client, "email", email, "client", exclude_id)
 
 
+def clean_client(*, full_name, email, phone=None, company=None) -> dict:
+    """The value rules (§5) of a client's own fields: the one check of create and import."""
+    full_name = parse_name(full_name)
+    return {"full_name": full_name, "name_key": name_key(full_name), "email": parse_email(email),
+            "phone": parse_phone(phone), "company": parse_text("company", company, required=False)}
+
+
+def new_client_owner(actor, commercial, field: str = "commercial",
+                     missing: str = "is required: the id of a commercial user") -> User:
+    """Who a new client belongs to: management names a commercial (a User or an id),
+    a commercial's new clients are always their own."""
+    if actor.department != MANAGEMENT:
+        named = commercial.id if isinstance(commercial, User) else \
+            None if commercial is None else parse_id(commercial, field)
+        if named is not None and named != actor.id:
+            raise ValidationError(field, "a commercial's new clients are always their own")
+        return actor
+    if commercial is None:
+        raise ValidationError(field, missing)
+    if isinstance(commercial, User):
+        return check_staff(commercial, COMMERCIAL, field)
+    return _commercial(commercial, field)
+
+
 @requires("client.create")
 def create_client(actor, *, full_name, email, phone=None, company=None, commercial=None):
     """Create a client; a commercial's clients are their own, management names the commercial."""
-    full_name = parse_name(full_name)
-    email = parse_email(email)
-    phone = parse_phone(phone)
-    company = parse_text("company", company, required=False)
-    if actor.department == MANAGEMENT:
-        if commercial is None:
-            raise ValidationError("commercial", "is required: the id of a commercial user")
-        owner = _commercial(commercial)
-    else:
-        if commercial is not None and parse_id(commercial, "commercial") != actor.id:
-            raise ValidationError("commercial", "a commercial's new clients are always their own")
-        owner = actor
-    _email_free(email)
-    with unique_guard("client", {"email": email}):
-        client = Client.create(full_name=full_name, name_key=name_key(full_name), email=email,
-                               phone=phone, company=company, commercial=owner.id)
+    values = clean_client(full_name=full_name, email=email, phone=phone, company=company)
+    owner = new_client_owner(actor, commercial)
+    _email_free(values["email"])
+    with unique_guard("client", values):
+        client = Client.create(**values, commercial=owner.id)
+    full_name, email, phone, company = (values[k] for k in ("full_name", "email", "phone", "company"))
     audit(actor, "create", "client", client.id, {
         "full_name": (None, full_name), "email": (None, email), "phone": (None, phone),
         "company": (None, company), "commercial": (None, owner.full_name)})

@@ -7,10 +7,18 @@ from peewee import JOIN
 
 from ..errors import EpicError, NotFound, ValidationError
 from ..models import Client, Contract, Event, User, utcnow
-from ..validation import parse_attendees, parse_count, parse_datetime, parse_id, parse_name, parse_text
+from ..validation import (
+    parse_attendees,
+    parse_datetime,
+    parse_days,
+    parse_id,
+    parse_name,
+    parse_notes,
+    parse_text,
+)
 from .base import audit, name_key, notify, paginate, save_changes, versioned_update
 from .policy import SUPPORT, mine_condition, requires
-from .users import active_member
+from .staff import staff_member
 
 SupportUser = User.alias("support_user")
 
@@ -26,6 +34,16 @@ def _with_names():
 @requires("event.read", write=False)
 def list_events(actor, *, mine=False, unassigned=False, upcoming=False, days=None, support=None,
                 contract=None, client=None, search=None, page=1, limit=50):
+    query, counted = event_query(actor, mine=mine, unassigned=unassigned, upcoming=upcoming,
+                                 days=days, support=support, contract=contract, client=client,
+                                 search=search)
+    return paginate(query.order_by(Event.start, Event.id), page, limit, count_query=counted)
+
+
+def event_query(actor, *, mine=False, unassigned=False, upcoming=False, days=None, support=None,
+                contract=None, client=None, search=None, since=None, until=None):
+    """(rows with their names, the same rows' ids) of the events the filters select; SINCE
+    and UNTIL (naive UTC) bound the start, for calendars."""
     conditions = []
     needs_contract = needs_client = False
     if mine:
@@ -35,7 +53,7 @@ def list_events(actor, *, mine=False, unassigned=False, upcoming=False, days=Non
     if unassigned:
         conditions.append(Event.support.is_null())
     if upcoming or days is not None:
-        span = 30 if days is None else parse_count(days, "days")
+        span = 30 if days is None else parse_days(days)
         now = utcnow()
         conditions.append((Event.start >= now) & (Event.start <= now + timedelta(days=span)))
     if support is not None:
@@ -50,6 +68,10 @@ def list_events(actor, *, mine=False, unassigned=False, upcoming=False, days=Non
         conditions.append(Event.name_key.contains(text) | Event.location.contains(search.strip())
                           | Client.name_key.contains(text))
         needs_contract = needs_client = True
+    if since is not None:
+        conditions.append(Event.start >= since)
+    if until is not None:
+        conditions.append(Event.start < until)
     query = _with_names()
     counted = Event.select(Event.id)
     if needs_contract:
@@ -59,7 +81,7 @@ def list_events(actor, *, mine=False, unassigned=False, upcoming=False, days=Non
     for condition in conditions:
         query = query.where(condition)
         counted = counted.where(condition)
-    return paginate(query.order_by(Event.start, Event.id), page, limit, count_query=counted)
+    return query, counted
 
 
 @requires("event.read", write=False)
@@ -84,7 +106,7 @@ def _clean_fields(values: dict) -> dict:
     if values.get("attendees") is not None:
         clean["attendees"] = parse_attendees(values["attendees"])
     if values.get("notes") is not None:
-        clean["notes"] = parse_text("notes", values["notes"], max_length=5000, required=False)
+        clean["notes"] = parse_notes(values["notes"])
     return clean
 
 
@@ -94,16 +116,28 @@ def check_end_after_start(start, end) -> None:
         raise ValidationError("end", "must be after the start")
 
 
-@requires("event.create", Contract)
-def create_event(actor, contract, *, name, start, end, location=None, attendees=None, notes=None):
+def check_event_contract(contract: Contract) -> None:
+    """An event needs a signed contract (§4): the rule of create and of every imported row."""
     if contract.status != "signed":
         raise EpicError(f"contract {contract.id} is {contract.status}; events need a signed contract")
+
+
+def clean_new_event(*, name, start, end, location=None, attendees=None, notes=None) -> dict:
+    """The values of a new event, checked (§4, §5): name, start, end required, end > start."""
     fields = _clean_fields({"name": name, "start": start, "end": end, "location": location,
                             "attendees": attendees if attendees is not None else 0, "notes": notes})
     for required in ("name", "start", "end"):
         if required not in fields:
             raise ValidationError(required, "is required")
     check_end_after_start(fields["start"], fields["end"])
+    return fields
+
+
+@requires("event.create", Contract)
+def create_event(actor, contract, *, name, start, end, location=None, attendees=None, notes=None):
+    check_event_contract(contract)
+    fields = clean_new_event(name=name, start=start, end=end, location=location,
+                             attendees=attendees, notes=notes)
     event = Event.create(contract=contract.id, name_key=name_key(fields["name"]), **fields)
     audit(actor, "create", "event", event.id, {k: (None, v) for k, v in fields.items()})
     notify("event.created", event_id=event.id, contract_id=contract.id, actor_id=actor.id)
@@ -123,7 +157,7 @@ def update_event(actor, event, *, expected_version=None, **values):
 
 @requires("event.assign", Event)
 def assign_event(actor, event, support_id):
-    support = active_member(support_id, SUPPORT, "support_id")
+    support = staff_member(support_id, SUPPORT, "support_id")
     if event.support_id == support.id:
         return event
     previous = event.support.full_name if event.support_id else None

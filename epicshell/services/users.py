@@ -28,20 +28,13 @@ from .base import (
     versioned_update,
 )
 from .policy import requires
+from .staff import staff_member
 
 
 def _unique(field: str, value: str, exclude_id: int | None = None) -> None:
     refuse_if_used(User, field, value, "user", exclude_id)
 
 
-def active_member(user_id, department: str, field: str, *, lock: bool = True) -> User:
-    """The user USER_ID, who must be active and in DEPARTMENT (to own or staff records)."""
-    user = get_or_404(User, user_id, "user", lock=lock)
-    if user.department != department:
-        raise ValidationError(field, f"user {user.id} is not in the {department} department")
-    if not user.active:
-        raise ValidationError(field, f"user {user.id} is deactivated")
-    return user
 
 
 @requires("user.list", write=False)
@@ -159,7 +152,7 @@ def delete_user(actor, user, *, reassign_to=None):
     if any(owned.values()):
         if reassign_to is None:
             _refuse_if_owning(user, "delete")
-        heir = active_member(reassign_to, user.department, "reassign_to")
+        heir = staff_member(reassign_to, user.department, "reassign_to")
         if heir.id == user.id:
             raise ValidationError("reassign_to", "must be another user")
         _reassign_everything(actor, user, heir)
@@ -200,9 +193,18 @@ def change_own_password(actor, *, current, new):
 
 @requires("user.reset_password", User)
 def reset_password(actor, user, *, new):
+    """Set USER's password without the current one: for someone else's account only."""
+    refuse_own_reset(actor, user)
     check_password(new, user.email)
     _store_password(actor, user, new, "password_reset")
     return user
+
+
+def refuse_own_reset(actor, user) -> None:
+    """Your own password is changed with `user password`, which asks for the current one."""
+    if user.id == actor.id:
+        raise PermissionDenied("use `user password` to change your own password (it asks "
+                               "for the current one)")
 
 
 def _store_password(actor, user: User, new: str, action: str) -> None:

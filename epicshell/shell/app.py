@@ -15,12 +15,15 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from ..errors import EpicError, NotLoggedIn, SessionEnded, UsageError
+from ..failures import OutputClosed, reopened, world_failure
 from ..services.policy import check
 from ..services.session import Session
 from .registry import HelpRequested, resolve
 from .render import Result, page_output, render
 
 RED, YELLOW, RESET = "\x1b[31m", "\x1b[33m", "\x1b[0m"
+MAX_LINE_BYTES = 64 * 1024  # longer lines are refused before they are split
+MULTILINE_OPTIONS = ("notes",)  # the only arguments that may hold line breaks and tabs
 
 
 @dataclass
@@ -92,6 +95,8 @@ class Context:
         if env_var or not self.interactive:
             name = env_var or "EPICSHELL_PASSWORD"
             value = os.environ.get(name)
+            if value is None and name == "EPICSHELL_PASSWORD":
+                value = getattr(self.app.settings, "dotenv_password", None)
             if not value:
                 raise UsageError(f"environment variable {name} is not set (passwords are read "
                                  "from the environment when not typed at a terminal)")
@@ -118,6 +123,7 @@ class App:
         self.refusal_hooks: list[Callable[[EpicError, str | None], None]] = []
         self.command_name: str | None = None  # the command being run, for monitoring
         self.running = True
+        self.error_log = None  # errorlog.ErrorLog, opened at the first unexpected error
 
     # -- output -----------------------------------------------------------------------------
 
@@ -153,7 +159,16 @@ class App:
     # -- dispatch ---------------------------------------------------------------------------
 
     def execute(self, line: str, location: str | None = None) -> bool:
-        """Run one command line; return True on success. Never raises for a user's mistake."""
+        """Run one command line; return True on success. Never raises for a user's mistake.
+
+        Raises OutputClosed when standard output was closed by its reader (a pipe into
+        `head`): the caller stops the run quietly, as Unix tools do.
+        """
+        if len(line) > MAX_LINE_BYTES // 4 and len(line.encode("utf-8", "surrogateescape")) \
+                > MAX_LINE_BYTES:
+            self.error(f"line too long ({len(line.encode('utf-8', 'surrogateescape')):,} "
+                       f"bytes; at most {MAX_LINE_BYTES:,}): nothing was run", location)
+            return False
         try:
             words = shlex.split(line)
         except ValueError as exc:
@@ -174,12 +189,30 @@ class App:
         except KeyboardInterrupt:
             self.error("cancelled: nothing saved", location)
             return False
-        except Exception as exc:  # anything else is a bug: report it, keep the shell alive
-            error_id = self.report_unexpected(exc)
-            hint = " The database connection was re-opened: run the command again." \
-                if _reopened_lost_connection(exc) else ""
-            self.error(f"unexpected error (id {error_id}); it was reported.{hint}", location)
+        except BrokenPipeError:
+            raise OutputClosed() from None
+        except Exception as exc:  # a failure of the world is named; anything else is a bug
+            self.error(self.failure_message(exc), location)
             return False
+
+    def failure_message(self, exc: Exception) -> str:
+        """What to say about EXC: a named failure of the world, or an unexpected (logged) error."""
+        named = world_failure(exc) or reopened(exc)
+        if named:
+            self._rollback_quietly()
+            return named
+        return self.unexpected_message(exc)
+
+    @staticmethod
+    def _rollback_quietly() -> None:
+        """End a transaction a failed write may have left open (a full disk, a busy lock)."""
+        from ..models import database
+
+        try:
+            if database.obj is not None and not database.is_closed() and database.in_transaction():
+                database.rollback()
+        except Exception:
+            pass
 
     def _run(self, words: list[str]) -> bool:
         cmd, rest = resolve(words)
@@ -189,6 +222,7 @@ class App:
         except HelpRequested:
             self.print(cmd.help_text())
             return True
+        _refuse_control_characters(args)
         actor = self._actor_for(cmd)
         if cmd.login and cmd.operation:
             check(actor, cmd.operation)  # a refused department hears so before any wizard
@@ -222,11 +256,46 @@ class App:
             self.notice(str(exc))
             return None
 
-    def report_unexpected(self, exc: BaseException) -> str:
-        """Give EXC a short id the user can quote, and hand it to every error hook."""
+    def report_unexpected(self, exc: BaseException) -> tuple[str, bool]:
+        """Give EXC a short id the user can quote, log it and hand it to every error hook.
+
+        Returns the id and whether the error log could be written.
+        """
         error_id = uuid.uuid4().hex[:8]
         self._call_hooks(self.error_hooks, exc, error_id)
-        return error_id
+        if self.error_log is None:
+            from ..errorlog import ErrorLog
+
+            self.error_log = ErrorLog()
+        logged = self.error_log.record(exc, error_id, command=self.command_name,
+                                       secrets=self._secrets())
+        return error_id, logged
+
+    def unexpected_message(self, exc: BaseException) -> str:
+        """Report EXC and say, truthfully, where it went: the log file, and Sentry if set up."""
+        error_id, logged = self.report_unexpected(exc)
+        where = self.error_log.shown_path()
+        reported = bool(self.error_hooks)
+        if logged:
+            done = f"reported, and logged in {where}" if reported else f"logged in {where}"
+        else:
+            done = f"reported ({where} could not be written)" if reported else \
+                f"it could not be logged ({where} could not be written)"
+        return f"unexpected error (id {error_id}); {done}"
+
+    def _secrets(self) -> list[str]:
+        """Values the error log must never hold: the database password, the session token,
+        the login password of scripts."""
+        from urllib.parse import unquote, urlsplit
+
+        secrets = [self.session.token or "", os.environ.get("EPICSHELL_PASSWORD", "")]
+        try:
+            password = urlsplit(self.settings.database_url or "").password
+        except ValueError:
+            password = None
+        if password:
+            secrets.extend((password, unquote(password)))
+        return [s for s in secrets if s]
 
     @staticmethod
     def _call_hooks(hooks, *args) -> None:
@@ -246,17 +315,18 @@ class App:
         return f"epic ({user.short_name}, {user.department})> "
 
 
-def _reopened_lost_connection(exc: BaseException) -> bool:
-    """After a connection-level database error, open a fresh connection for the next command.
+def _refuse_control_characters(args) -> None:
+    """No argument may hold a control character (NUL, ESC, …) or bytes that were not UTF-8.
 
-    A long-running shell outlives server restarts and dropped connections; peewee does not
-    reconnect by itself. The failed command is not retried (it may have been a write whose
-    fate is unknown): the user is told to run it again.
+    The services check each field again by its own rule; this edge check covers every
+    other argument (a sort key, an entity name, a variable name) in one place. Only the
+    notes may hold line breaks and tabs.
     """
-    from peewee import InterfaceError, OperationalError
+    from ..validation import NOTE_WHITESPACE, refuse_control
 
-    from ..db import reopen_connection
-
-    if not isinstance(exc, (InterfaceError, OperationalError)):
-        return False
-    return reopen_connection()
+    for name, value in vars(args).items():
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            if isinstance(item, str):
+                allow = NOTE_WHITESPACE + "\r" if name in MULTILINE_OPTIONS else ""
+                refuse_control(name, item, allow=allow)

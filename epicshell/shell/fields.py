@@ -109,6 +109,6 @@ EVENT_FIELDS = (
     Field("location", "Location", "up to 200 characters (optional)",
           _optional_text("location", 200), required=False),
     Field("attendees", "Attendees", v.RULES["attendees"], v.parse_attendees, required=False),
-    Field("notes", "Notes", "free text (optional)", _optional_text("notes", 5000),
+    Field("notes", "Notes", "free text (optional)", v.parse_notes,
           required=False),
 )

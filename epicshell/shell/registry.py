@@ -225,11 +225,16 @@ def load_commands() -> dict[str, Command]:
     tell whether the others are loaded.
     """
     from .commands import (  # noqa: F401
+        agenda,
         audit,
+        calendar,
         clients,
         contracts,
         events,
+        gdpr,
+        reports,
         session,
+        transfer,
         users,
     )
     return REGISTRY

@@ -125,6 +125,10 @@ def to_table(result: Result, *, fancy: bool) -> str:
 
 
 NUMERIC_KEYS = {"id", "total", "due", "amount", "attendees", "entity_id"}
+# Counts and amounts of the reports (services/reports.py).
+NUMERIC_KEYS |= {"clients", "drafts", "signed", "cancelled", "events", "amount_signed",
+                 "amount_paid", "amount_due", "amount_collected", "days_0_30", "days_31_60",
+                 "days_61_90", "days_over_90", "total_due"}
 
 
 def _is_numeric(key: str) -> bool:

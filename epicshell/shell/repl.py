@@ -68,23 +68,41 @@ def worth_recording(line: str) -> bool:
     Anything else (a mistyped command, a password typed at the prompt, a line with an
     unclosed quote) stays out of the history file. Where a password would most likely
     be typed by mistake, the value must look like what belongs there: `login` needs a
-    real email (or none), `--password-env`/`--current-env` a variable name.
+    real email (or none), `--password-env`/`--current-env` a variable name, `help` a
+    command. `--help` does not make the rest of a line harmless (`login --help PASSWORD`):
+    the line without it must pass the same test. A line holding the value of a password
+    variable is never stored.
     """
     try:
         words = shlex.split(line)
     except ValueError:
         return False
-    if not words or words[0].startswith("#"):
+    if not words or words[0].startswith("#") or _holds_secret(words):
         return False
+    if "--help" in words or "-h" in words:
+        rest = [w for w in words if w not in ("--help", "-h")]
+        return _plausible(rest, help_asked=True)
+    return _plausible(words)
+
+
+def _plausible(words: list[str], help_asked: bool = False) -> bool:
     try:
         cmd, rest = resolve(words)
-        args = cmd.parse(rest)
-    except HelpRequested:
-        return True
     except EpicError:
+        return False
+    if help_asked and not rest:
+        return True
+    try:
+        args = cmd.parse(rest)
+    except (HelpRequested, EpicError):
         return False
     for name, value in vars(args).items():
         if name.endswith("_env") and value is not None and not _VARIABLE_NAME.match(value):
+            return False
+    if cmd.name == "help" and args.topic:
+        try:
+            resolve(args.topic)
+        except EpicError:
             return False
     if cmd.name == "login" and args.email:
         from ..validation import parse_email
@@ -94,6 +112,18 @@ def worth_recording(line: str) -> bool:
         except EpicError:
             return False
     return True
+
+
+def _holds_secret(words: list[str]) -> bool:
+    """Does a word equal a password the environment holds (EPICSHELL_PASSWORD, a *_env VAR)?"""
+    names = {"EPICSHELL_PASSWORD"}
+    for index, word in enumerate(words):
+        if word.startswith("--") and "-env=" in word:
+            names.add(word.split("=", 1)[1])
+        elif word.endswith("-env") and index + 1 < len(words):
+            names.add(words[index + 1])
+    secrets = {os.environ.get(name) for name in names if name and _VARIABLE_NAME.match(name)}
+    return any(word in secrets for word in words if word)
 
 
 class Repl:
@@ -136,7 +166,7 @@ class Repl:
         if not line.strip():
             return
         self.app.execute(line)
-        if worth_recording(line):
+        if worth_recording(line):  # a refused line too: it is there to be fixed and re-run
             self.history.record(line)
 
     def loop(self) -> int:
@@ -157,8 +187,7 @@ class Repl:
         try:
             empty = auth.needs_setup()
         except Exception as exc:  # the shell still starts; the first command will tell more
-            self.app.error(f"unexpected error (id {self.app.report_unexpected(exc)}); "
-                           "it was reported.")
+            self.app.error(self.app.failure_message(exc))
             return
         if empty:
             self._offer_setup()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 STDIN = "-"
+BOM = "\ufeff"
 
 
 class ScriptUnreadable(Exception):
@@ -47,13 +48,26 @@ def read_script(path: str) -> list[Line]:
     before the first command has changed anything.
     """
     try:
-        with open(path, encoding="utf-8-sig") as stream:
+        with open(path, encoding="utf-8-sig", newline="") as stream:  # no CR translation
             text = stream.read()
     except OSError as exc:
         raise ScriptUnreadable(f"cannot read {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise ScriptUnreadable(f"cannot read {path}: not UTF-8 text (byte {exc.start})") from None
-    return [Line(f"{path}:{number}", line) for number, line in enumerate(text.splitlines(), 1)]
+    return [Line(f"{path}:{number}", line) for number, line in enumerate(split_lines(text), 1)]
+
+
+def split_lines(text: str) -> list[str]:
+    """TEXT cut at line feeds only, a CR before each dropped (files saved on Windows).
+
+    Not `str.splitlines()`: it also cuts at U+2028, U+0085, \\v, \\f, \\x1c-\\x1e and a
+    lone CR, so a quoted value holding one of them would become a second command. Those
+    characters stay inside their line, where the value's own rule refuses them.
+    """
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the final line feed ends the last line; it does not start a new one
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
 def stream_lines(stream, name: str = "<stdin>") -> Iterator[Line]:
@@ -64,13 +78,34 @@ def stream_lines(stream, name: str = "<stdin>") -> Iterator[Line]:
     """
     number = 0
     try:
-        for number, raw in enumerate(stream, 1):
+        for number, raw in enumerate(_read_lf_lines(stream), 1):
             raw.encode("utf-8")
-            yield Line(f"{name}:{number}", raw.rstrip("\r\n"))
+            if number == 1 and raw.startswith(BOM):
+                raw = raw[len(BOM):]
+            if raw.endswith("\n"):
+                raw = raw[:-1]
+            yield Line(f"{name}:{number}", raw[:-1] if raw.endswith("\r") else raw)
     except UnicodeDecodeError:
         raise ScriptUnreadable(f"{name}:{number + 1}: not UTF-8 text") from None
     except UnicodeEncodeError:
         raise ScriptUnreadable(f"{name}:{number}: not UTF-8 text") from None
+
+
+def _read_lf_lines(stream) -> Iterator[str]:
+    """The lines of STREAM cut at line feeds only (see split_lines), as they arrive.
+
+    A text stream's iterator would also cut at a lone CR (universal newlines); reading
+    the underlying buffer when there is one keeps the bytes as they were sent.
+    """
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:  # an in-memory stream (tests): already text
+        *complete, last = stream.read().split("\n")
+        yield from (line + "\n" for line in complete)
+        if last:
+            yield last
+        return
+    for raw in buffer:
+        yield raw.decode("utf-8")
 
 
 def command_lines(commands: Iterable[str], start: int = 1) -> list[Line]:
@@ -87,12 +122,23 @@ def prepare(steps: Iterable[Step]) -> list[Line | str]:
     for step in steps:
         if step.kind == "command":
             commands_seen += 1
+            if _not_utf8(step.value):
+                raise ScriptUnreadable(f"-c:{commands_seen}: not UTF-8 text")
             prepared.extend(command_lines([step.value], start=commands_seen))
         elif step.value == STDIN:
             prepared.append(STDIN)
         else:
             prepared.extend(read_script(step.value))
     return prepared
+
+
+def _not_utf8(text: str) -> bool:
+    """Did TEXT come from bytes that are not UTF-8 (argv is decoded with surrogateescape)?"""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _expand(app, prepared: Iterable[Line | str]) -> Iterator[Line]:

@@ -123,7 +123,9 @@ def _trim_blank(lines: list) -> list:
 
 def parse_transcript(path: str, text: str) -> Transcript:
     blocks: list[Block] = []
-    for number, line in enumerate(text.splitlines(), 1):
+    from .script import split_lines  # line feeds only, as scripts: FILE:LINE stays exact
+
+    for number, line in enumerate(split_lines(text), 1):
         if line.startswith("#"):
             continue
         command = COMMAND_LINE.match(line)
@@ -147,7 +149,7 @@ def parse_transcript(path: str, text: str) -> Transcript:
 def load_transcript(path: str) -> Transcript:
     """Read and parse PATH now, so a bad file is a usage error before anything runs."""
     try:
-        with open(path, encoding="utf-8-sig") as stream:
+        with open(path, encoding="utf-8-sig", newline="") as stream:
             text = stream.read()
     except OSError as exc:
         raise TranscriptError(f"cannot read {path}: {exc.strerror or exc}") from None

@@ -8,6 +8,7 @@ from ...services.records import (
     contract_record,
     event_record,
 )
+from ...validation import parse_search
 from .. import lookups
 from ..fields import CLIENT_FIELDS, COMMERCIAL_FIELD
 from ..registry import FORMAT, PAGING, Arg, Flag, Opt, command
@@ -24,7 +25,7 @@ RELATED_EVENT_KEYS = ("id", "name", "start", "end", "support", "location")
 def _list(ctx, args, search=None):
     page = clients.list_clients(ctx.actor, mine=getattr(args, "mine", False),
                                 commercial=getattr(args, "commercial", None),
-                                search=search, sort=getattr(args, "sort", None), **paging(args))
+                                search=parse_search(search), sort=getattr(args, "sort", None), **paging(args))
     return Result.listing(page, client_record, CLIENT_KEYS, empty="no clients match")
 
 

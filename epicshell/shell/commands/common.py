@@ -3,27 +3,22 @@ from __future__ import annotations
 
 from ...errors import UsageError, ValidationError
 from ...services import policy
-from ...validation import check_password
+from ...validation import check_password, parse_limit, parse_page, parse_whole
 
 NEW_PASSWORD_TRIES = 3
 
 
-def whole_number(args, name: str) -> int | None:
-    """The option NAME as a whole number (None when absent); a word is a one-line error."""
+def whole_number(args, name: str, parse=parse_whole) -> int | None:
+    """The option NAME read by PARSE (None when absent); a bad value is a one-line error."""
     raw = getattr(args, name, None)
-    if raw is None:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValidationError(name, f"{raw!r} is not a whole number") from None
+    return None if raw is None else parse(raw, name)
 
 
 def paging(args) -> dict:
     """`--page` and `--limit` as the services take them, checked as whole numbers."""
     values = {}
-    for name in ("page", "limit"):
-        number = whole_number(args, name)
+    for name, parse in (("page", parse_page), ("limit", parse_limit)):
+        number = whole_number(args, name, parse)
         if number is not None:
             values[name] = number
     return values

@@ -20,7 +20,7 @@ AMOUNT_OPTS = (Opt("--total", "total amount, e.g. 1500 or 1500.50", metavar="AMO
 CLIENT_FIELD = Field("client", "Client", "the id of a client (yours, for a commercial)",
                      lambda value: parse_id(value, "client"),
                      lookup=lookups.own_client_ids)
-PAYMENT_KEYS = ("id", "amount", "paid_at", "recorded_by")
+PAYMENT_KEYS = ("id", "amount", "paid_at", "recorded_by", "adjustment")
 RELATED_EVENT_KEYS = ("id", "name", "start", "end", "support", "location")
 
 
@@ -67,6 +67,7 @@ def _payment_record(payment) -> dict:
         "amount": format_cents(payment.amount_cents),
         "paid_at": payment.paid_at,
         "recorded_by": payment.recorded_by.full_name if payment.recorded_by_id else None,
+        "adjustment": bool(payment.adjustment),
     }
 
 

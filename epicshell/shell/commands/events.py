@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ...services import contracts, events
 from ...services.records import EVENT_KEYS, contract_record, event_record
-from ...validation import format_local
+from ...validation import format_local, parse_days, parse_search
 from .. import lookups
 from ..fields import EVENT_FIELDS
 from ..registry import FORMAT, PAGING, Arg, Flag, Opt, command
@@ -45,8 +45,8 @@ def _list(ctx, args, **filters):
          examples=("event list --unassigned", "event list --upcoming --days 7 --format csv"))
 def event_list(ctx, args):
     return _list(ctx, args, mine=args.mine, unassigned=args.unassigned, upcoming=args.upcoming,
-                 days=whole_number(args, "days"), support=args.support, contract=args.contract,
-                 client=args.client, search=args.search)
+                 days=whole_number(args, "days", parse_days), support=args.support, contract=args.contract,
+                 client=args.client, search=parse_search(args.search))
 
 
 @command("event mine", summary="Your events: assigned to you, or of your clients "
@@ -68,14 +68,14 @@ def event_unassigned(ctx, args):
          params=(Opt("--days", "how many days ahead (default 30)", metavar="N"), FORMAT, *PAGING),
          examples=("event upcoming", "event upcoming --days 7"))
 def event_upcoming(ctx, args):
-    return _list(ctx, args, upcoming=True, days=whole_number(args, "days"))
+    return _list(ctx, args, upcoming=True, days=whole_number(args, "days", parse_days))
 
 
 @command("event search", summary="Find events by name, location or client name.",
          operation="event.read", params=(Arg("text", "what to look for"), FORMAT, *PAGING),
          examples=("event search gala",))
 def event_search(ctx, args):
-    return _list(ctx, args, search=args.text)
+    return _list(ctx, args, search=parse_search(args.text))
 
 
 @command("event view", summary="One event with its client's contact, contract and support.",

@@ -48,7 +48,21 @@ def login(ctx, args):
         email = ask_text("Email")
     password = ctx.secret("Password", env_var=args.password_env)
     user = ctx.app.session.login(email, password)
-    return Result(message=f"Welcome, {user.full_name} ({user.department})")
+    lines = [f"Welcome, {user.full_name} ({user.department})"]
+    if ctx.interactive:  # a person starting their day; scripts and transcripts get no agenda
+        lines.extend(_agenda_brief(ctx.app, user))
+    return Result(message="\n".join(lines))
+
+
+def _agenda_brief(app, user) -> list[str]:
+    """The agenda's short form; a failure there is reported but never spoils the login."""
+    from .agenda import brief
+
+    try:
+        return brief(user)
+    except Exception as exc:
+        app.report_unexpected(exc)
+        return []
 
 
 @command("logout", summary="End the session.", login=False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ...services import users
 from ...services.records import USER_KEYS, user_record
+from ...validation import parse_search
 from .. import lookups
 from ..fields import USER_FIELDS
 from ..registry import FORMAT, PAGING, YES, Arg, Flag, Opt, command
@@ -38,7 +39,8 @@ NEW_PASSWORD_ENV = Opt("--password-env", "scripts: the environment variable hold
                  FORMAT, *PAGING),
          examples=("user list --department support", "user list --inactive --format csv"))
 def user_list(ctx, args):
-    page = users.list_users(ctx.actor, department=args.department, search=args.search,
+    page = users.list_users(ctx.actor, department=args.department,
+                            search=parse_search(args.search),
                             inactive=args.inactive, **paging(args))
     return Result.listing(page, user_record, USER_KEYS, empty="no users match")
 
@@ -136,11 +138,10 @@ def user_password(ctx, args):
          examples=("user reset-password 4", "user reset-password 4 --password-env NEW_PW"))
 def user_reset_password(ctx, args):
     user = users.get_user(ctx.actor, args.id)
+    users.refuse_own_reset(ctx.actor, user)  # before the password is asked
     require_password_env(ctx, args)
     password = new_password(ctx, f"New password for {user.email}", env_var=args.password_env,
                             email=user.email)
     user = users.reset_password(ctx.actor, user.id, new=password)
-    if user.id == ctx.actor.id:
-        ctx.app.session.start(user)  # resetting your own: this shell goes on
     return Result(message=f"Password of user {user.id} ({user.email}) reset; their sessions "
                   "end at their next command.")
