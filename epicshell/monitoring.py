@@ -28,6 +28,7 @@ import warnings
 from urllib.parse import unquote, urlsplit
 
 from . import __version__
+from .services.entities import NAMES as ENTITY_NAMES
 
 SERVER_NAME = "epicshell"  # instead of the host name, which often names its owner
 FLUSH_TIMEOUT = 2.0
@@ -47,7 +48,7 @@ EVENT_LEVELS = {
     "login.failed": "warning",
     "login.locked": "warning",
 }
-ID_KEYS = ("user_id", "actor_id", "client_id", "contract_id", "event_id", "support_id",
+ID_KEYS = (*(f"{name}_id" for name in ENTITY_NAMES), "actor_id", "support_id",
            "commercial_id", "reassigned_to")
 DEPARTMENTS = ("management", "commercial", "support")
 LOGIN_FAILURE_REASONS = ("unknown", "refused", "locked")

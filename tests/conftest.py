@@ -1,9 +1,16 @@
 """Shared fixtures: a real database for every test, SQLite always, PostgreSQL on demand.
 
 Set EPICSHELL_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test) to run
-every database test a second time against that server. Its tables are dropped and
-recreated for each test, so point it at a database kept for testing. When the variable
-is set and the server cannot be reached the run fails: it never silently skips.
+every database test a second time against that server. When the variable is set and the
+server cannot be reached the run fails: it never silently skips.
+
+Speed (see tests/databases.py): the schema is migrated once per session and copied
+for each test (SQLite: a file copy; PostgreSQL: the rows of every table reset in place,
+the schema rebuilt only when a test changed it). The `staff` accounts and the `ids`
+world are built once per session through the real services, saved as seeds, and
+restored for each test that asks for them, so every test still starts from exactly
+the same database. Under pytest-xdist each worker has its own PostgreSQL database,
+named after the configured one (`<name>_gw0`, …); the variable is pointed at it.
 """
 from __future__ import annotations
 
@@ -23,6 +30,14 @@ TEST_ROUNDS = 4
 PASSWORD = "correct horse battery"  # satisfies the policy; used for every test account
 TABLES = ("audit_entry", "payment", "event", "contract", "client", "user", "setting",
           "schema_migration")
+# The `staff` accounts: key, email, full name, department, employee number.
+STAFF = (
+    ("management", "ana@epic.test", "Ana Lopez", "management", "M001"),
+    ("commercial", "bill@epic.test", "Bill Boquet", "commercial", "C001"),
+    ("commercial2", "cara@epic.test", "Cara Dune", "commercial", "C002"),
+    ("support", "sue@epic.test", "Sue Port", "support", "S001"),
+    ("support2", "sam@epic.test", "Sam Help", "support", "S002"),
+)
 
 security.set_bcrypt_rounds(TEST_ROUNDS)
 os.environ.setdefault("EPICSHELL_BCRYPT_ROUNDS", str(TEST_ROUNDS))
@@ -32,6 +47,26 @@ os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.
 # Unexpected errors are logged under $XDG_STATE_HOME/epicshell/: a test run keeps its own log,
 # never the user's.
 os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="epicshell-test-state-")
+
+
+# The PostgreSQL database named by the variable (it exists); each worker uses its own.
+CONFIGURED_PG_URL = os.environ.get(PG_ENV)
+
+
+def pytest_configure(config):
+    """Under xdist, point the PostgreSQL variable at this worker's own database."""
+    from databases import worker_url
+
+    if os.environ.get(PG_ENV):
+        os.environ[PG_ENV] = worker_url(os.environ[PG_ENV], os.environ.get("PYTEST_XDIST_WORKER"))
+
+
+def reset_postgres(url: str) -> None:
+    """An empty PostgreSQL database at URL (created if missing; name it after the configured
+    database, e.g. `<its name>_data`), so the next open starts from an empty schema."""
+    from databases import empty_postgres
+
+    empty_postgres(url, CONFIGURED_PG_URL)
 
 
 def _backends():
@@ -45,25 +80,103 @@ def _backends():
     )
 
 
-def reset_postgres(url: str) -> None:
-    """Drop every epicshell table so the next open starts from an empty schema."""
-    db = open_database(url, upgrade=False)
-    try:
-        for table in TABLES:
-            db.execute_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')
-    finally:
-        db.close()
+def create_staff() -> dict:
+    """The `staff` accounts, created through the services (first user, then the others)."""
+    from epicshell.services import auth, users
+
+    (key, email, name, _dept, number), *others = STAFF
+    boss = auth.setup_first_user(email, name, number, PASSWORD)
+    team = {key: boss}
+    for key, email, name, department, number in others:
+        team[key] = users.create_user(boss, email=email, full_name=name, department=department,
+                                      employee_number=number, password=PASSWORD)
+    return team
+
+
+def load_staff(user_ids: dict) -> dict:
+    from epicshell.models import User
+
+    by_id = {user.id: user for user in User.select().where(User.id.in_(list(user_ids.values())))}
+    return {key: by_id[ident] for key, ident in user_ids.items()}
+
+
+def _build_staff_seed(meta: dict) -> dict:
+    return {"staff": {key: user.id for key, user in create_staff().items()}}
+
+
+def _build_world_seed(meta: dict) -> dict:
+    from shell_helpers import build_world
+
+    make = Factory(load_staff(meta["staff"]))
+    ids = build_world(make, make.staff)
+    return {**meta, "ids": ids, "serial": make.serial}
+
+
+# Seeds: a name, the seed it starts from, and how to build it (through the services).
+SEEDS = {"staff": ("empty", _build_staff_seed), "ids": ("staff", _build_world_seed)}
+# The seeds of test modules' own worlds: seed name -> (module, fixture name).
+MODULE_SEEDS: dict[str, tuple[str, str]] = {}
+
+
+def world_fixture(name: str, build):
+    """A fixture NAME for a test module's own world of records, built once per session.
+
+    BUILD(staff, make) creates the records through the services (on top of `staff`) and
+    returns what the tests need (ids, or the records themselves: use only their ids and
+    fields as created, since each test gets the database as BUILD left it). Declare it
+    at module level: `world = world_fixture("world", build_world)`.
+    """
+    module = sys._getframe(1).f_globals["__name__"]
+    seed = f"{module}.{name}"
+
+    def build_seed(meta: dict) -> dict:
+        make = Factory(load_staff(meta["staff"]))
+        value = build(make.staff, make)
+        return {**meta, seed: value, "serial": make.serial}
+
+    SEEDS[seed] = ("staff", build_seed)
+    MODULE_SEEDS[seed] = (module, name)
+
+    @pytest.fixture(name=name)
+    def fixture(db, request):
+        return request.node.seed_meta[seed]
+
+    return fixture
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory):
+    """The per-session database copier of each backend (tests/databases.py)."""
+    from databases import Databases
+
+    store = Databases(tmp_path_factory.mktemp("seeds"), os.environ.get(PG_ENV), CONFIGURED_PG_URL,
+                      SEEDS)
+    yield store
+    store.close()
+
+
+def _seed_for(request) -> str:
+    """The smallest seed holding what the test's fixtures need."""
+    names = request.fixturenames
+    module = request.module.__name__
+    own = [seed for seed, (owner, name) in MODULE_SEEDS.items() if owner == module and name in names]
+    if own:
+        assert len(own) == 1 and "ids" not in names, f"one world per test, not {own}"
+        return own[0]
+    if "ids" in names:
+        return "ids"
+    if "staff" in names:
+        return "staff"
+    return "empty"
 
 
 @pytest.fixture(params=list(_backends()))
-def db_url(request, tmp_path):
-    """A URL to an empty database of each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'epicevents.db'}"
-    else:
-        url = os.environ[PG_ENV]
-        reset_postgres(url)
-        yield url
+def db_url(request, tmp_path, databases):
+    """A URL to a migrated database of each backend, holding no rows, or the `staff` and
+    `ids` records when the test uses those fixtures."""
+    url, meta = databases.fresh(request.param, _seed_for(request), tmp_path)
+    request.node.seed_meta = meta
+    yield url
 
 
 @pytest.fixture
@@ -76,20 +189,9 @@ def db(db_url):
 
 
 @pytest.fixture
-def staff(db):
+def staff(db, request):
     """One active user per department plus a second commercial and support."""
-    from epicshell.services import auth, users
-
-    boss = auth.setup_first_user("ana@epic.test", "Ana Lopez", "M001", PASSWORD)
-    make = lambda email, name, dept, num: users.create_user(  # noqa: E731
-        boss, email=email, full_name=name, department=dept, employee_number=num, password=PASSWORD)
-    return {
-        "management": boss,
-        "commercial": make("bill@epic.test", "Bill Boquet", "commercial", "C001"),
-        "commercial2": make("cara@epic.test", "Cara Dune", "commercial", "C002"),
-        "support": make("sue@epic.test", "Sue Port", "support", "S001"),
-        "support2": make("sam@epic.test", "Sam Help", "support", "S002"),
-    }
+    return load_staff(request.node.seed_meta["staff"])
 
 
 # --- Helpers for the service-level suite: build records through the real services. ---
@@ -101,14 +203,14 @@ class Factory:
     "commercial"/"support" name a member of `staff`; each record gets unique values.
     """
 
-    def __init__(self, staff):
+    def __init__(self, staff, serial: int = 0):
         self.staff = staff
         self.boss = staff["management"]
-        self._serial = 0
+        self.serial = serial  # the last number used: records made later stay unique
 
     def _next(self) -> int:
-        self._serial += 1
-        return self._serial
+        self.serial += 1
+        return self.serial
 
     def client(self, owner: str = "commercial", **fields):
         from epicshell.services import clients
@@ -143,9 +245,9 @@ class Factory:
 
 
 @pytest.fixture
-def make(staff):
-    """A Factory over the `staff` accounts."""
-    return Factory(staff)
+def make(staff, request):
+    """A Factory over the `staff` accounts (numbering after the `ids` world, if present)."""
+    return Factory(staff, request.node.seed_meta.get("serial", 0))
 
 
 def snapshot_rows() -> dict:
@@ -173,11 +275,10 @@ def shell(db_url, staff, monkeypatch):
 
 
 @pytest.fixture
-def ids(make, staff):
-    """The small world of records the command tests refer to by name ({client}, {event}, …)."""
-    from shell_helpers import build_world
-
-    return build_world(make, staff)
+def ids(make, staff, request):
+    """The small world of records the command tests refer to by name ({client}, {event}, …),
+    built by shell_helpers.build_world once per session and restored for each test."""
+    return dict(request.node.seed_meta["ids"])
 
 
 @pytest.fixture

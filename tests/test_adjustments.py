@@ -66,7 +66,7 @@ def test_migration_backfills_contracts_whose_payments_did_not_add_up(db, staff, 
     Payment.delete().execute()
     Contract.update(due_cents=20000).where(Contract.id == short.id).execute()
     database_id = Setting.get_by_id("database_id").value
-    db.execute_sql("DELETE FROM schema_migration WHERE name >= '0006' AND name < '0007'")
+    db.execute_sql(f"DELETE FROM schema_migration WHERE name LIKE {db.param}", ("0006%",))
     db.execute_sql("DROP TABLE setting")
     with database.atomic():  # the later report index covers the column: it goes first
         db.execute_sql("DROP INDEX IF EXISTS payment_paid_at_adjustment_contract_id_amount_cents")

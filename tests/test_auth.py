@@ -96,6 +96,23 @@ def test_deactivated_user_cannot_log_in_even_with_the_right_password(staff):
     assert auth.login("bill@epic.test", PASSWORD).id == staff["commercial"].id
 
 
+def test_the_production_cost_hashes_and_verifies(monkeypatch, tmp_path):
+    """The suite hashes at cost 4 for speed; the shipped default is checked here, once."""
+    from epicshell.config import DEFAULT_BCRYPT_ROUNDS, load_settings
+
+    monkeypatch.delenv("EPICSHELL_BCRYPT_ROUNDS", raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env file around
+    assert load_settings(f"sqlite:///{tmp_path / 'unused.db'}").bcrypt_rounds == DEFAULT_BCRYPT_ROUNDS >= 12
+    security.set_bcrypt_rounds(DEFAULT_BCRYPT_ROUNDS)
+    try:
+        hashed = security.hash_password(PASSWORD)
+    finally:
+        security.set_bcrypt_rounds(TEST_ROUNDS)
+    assert security.hash_rounds(hashed) == DEFAULT_BCRYPT_ROUNDS
+    assert security.verify_password(PASSWORD, hashed)
+    assert not security.verify_password(WRONG, hashed)
+
+
 @pytest.fixture
 def higher_cost():
     security.set_bcrypt_rounds(TEST_ROUNDS + 1)

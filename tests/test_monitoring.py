@@ -2,10 +2,10 @@
 
 The console script runs as a subprocess with SENTRY_DSN pointing at `SentryServer`
 (tests/sentry_server.py); some cases run in process with the same client. Unexpected
-errors are provoked by real database faults, never by a test-only command:
-another connection drops the `client` table under the running shell, which makes the
-next `client list` fail inside App.execute. (A killed server connection or a full disk
-is a failure of the world, named to the user rather than reported as a bug.)
+errors are provoked by real database faults, never by a test-only command: another
+connection drops the `client` table under the running shell, which makes the next
+`client list` fail inside App.execute. (A killed server connection is a failure of the
+world, named to the user and not reported: see tests/test_connection_loss.py.)
 """
 from __future__ import annotations
 
@@ -67,8 +67,7 @@ def run_epicshell(db_url, tmp_path, sentry, *commands, keep_going=False, **env):
 
 
 def break_database(db_url: str) -> None:
-    """A real fault under a running shell: its table disappears. (A killed connection is a
-    failure of the world, named to the user and not reported: see test_connection_loss.)"""
+    """A real fault under a running shell (see the module docstring)."""
     drop_table_under(db_url, "client")
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-from conftest import PASSWORD
+from conftest import PASSWORD, world_fixture
 
 from epicshell.errors import NotLoggedIn, PermissionDenied
 from epicshell.services import agenda, clients, contracts, events, history, policy, reports, users
@@ -123,6 +123,10 @@ def build_world(staff, make) -> World:
     return world
 
 
+# Built once per session and restored for each test (see conftest.world_fixture).
+world = world_fixture("world", build_world)
+
+
 def _ids(page) -> set[int]:
     return {row.id for row in page.rows}
 
@@ -207,8 +211,7 @@ def test_matrix_covers_every_operation_once():
 
 
 @pytest.mark.parametrize("operation, department, side", CASES)
-def test_permission_matrix(operation, department, side, staff, make, db_snapshot):
-    world = build_world(staff, make)
+def test_permission_matrix(operation, department, side, staff, world, db_snapshot):
     actor = staff[department]
     before = db_snapshot()
     run = READS.get(operation) or WRITES[operation]
@@ -231,8 +234,7 @@ def test_permission_matrix(operation, department, side, staff, make, db_snapshot
 
 
 @pytest.mark.parametrize("department", DEPARTMENTS)
-def test_every_department_reads_every_client_contract_and_event(department, staff, make):
-    world = build_world(staff, make)
+def test_every_department_reads_every_client_contract_and_event(department, staff, world):
     actor = staff[department]
     all_clients = {c.id for c in world.clients.values()}
     all_contracts = {c.id for c in (*world.drafts.values(), *world.signed.values())}
@@ -256,8 +258,7 @@ def test_every_department_reads_every_client_contract_and_event(department, staf
 # --- ownership, spelled out --------------------------------------------------------
 
 
-def test_commercial_cannot_work_on_another_commercials_records(staff, make, db_snapshot):
-    world = build_world(staff, make)
+def test_commercial_cannot_work_on_another_commercials_records(staff, world, db_snapshot):
     bill = staff["commercial"]
     before = db_snapshot()
     refused = [
@@ -276,8 +277,7 @@ def test_commercial_cannot_work_on_another_commercials_records(staff, make, db_s
     assert contracts.sign_contract(bill, world.drafts["own"].id).status == "signed"
 
 
-def test_support_updates_only_events_assigned_to_them(staff, make):
-    world = build_world(staff, make)
+def test_support_updates_only_events_assigned_to_them(staff, world):
     sue = staff["support"]
     with pytest.raises(PermissionDenied, match="not assigned to you"):
         events.update_event(sue, world.events["other"].id, notes="taken over")
@@ -286,8 +286,7 @@ def test_support_updates_only_events_assigned_to_them(staff, make):
     assert events.update_event(sue, world.events["own"].id, notes="checked").notes == "checked"
 
 
-def test_ownership_follows_a_client_reassignment(staff, make):
-    world = build_world(staff, make)
+def test_ownership_follows_a_client_reassignment(staff, world):
     bill, cara = staff["commercial"], staff["commercial2"]
     clients.assign_client(staff["management"], world.clients["own"].id, cara.id)
     with pytest.raises(PermissionDenied):
@@ -298,8 +297,7 @@ def test_ownership_follows_a_client_reassignment(staff, make):
     assert clients.update_client(cara, world.clients["own"].id, company="New Owner").company == "New Owner"
 
 
-def test_nobody_logged_in_is_refused_everything(staff, make, db_snapshot):
-    world = build_world(staff, make)
+def test_nobody_logged_in_is_refused_everything(staff, world, db_snapshot):
     before = db_snapshot()
     for run in (*READS.values(), *WRITES.values()):
         with pytest.raises(NotLoggedIn):

@@ -45,7 +45,9 @@ def loop(shell, history_file, keys: str = "", script=None):
 
 
 def settle():
-    time.sleep(0.3)
+    """Let the prompt catch up (it loads its history in a background thread); generous,
+    since the suite shares the machine's cores with other test processes."""
+    time.sleep(1.0)
 
 
 def first_run(shell, history_file):

@@ -203,15 +203,45 @@ def test_other_changes_to_the_user_keep_the_session(app, staff):
     assert app.prompt_text() == "epic (bill, commercial)> "
 
 
-def test_failed_commands_still_count_as_activity_but_completion_and_status_do_not(app, clock):
+def idle_deadline(app) -> float:
+    return app.session.times()["idle_expires_at"]
+
+
+def test_failed_commands_still_count_as_activity_but_status_does_not(app, clock):
     logged_in(app)
     clock.advance(IDLE - 10)
     assert not run(app, "client view 999")[0]  # not found, but the user was active
+    assert idle_deadline(app) == clock.now + IDLE
     clock.advance(IDLE - 10)
     assert run(app, "whoami")[0]
-    token = app.session.token
-    run(app, "status")  # anyone may run status: it does not need, nor refresh, the session
-    assert app.session.token == token
+    deadline = idle_deadline(app)
+    assert deadline == clock.now + IDLE
+    clock.advance(60)  # the clock moves: a refresh would move the deadline with it
+    assert run(app, "status")[0]
+    assert idle_deadline(app) == deadline
+
+
+@pytest.mark.parametrize("line", ["client list", "whoami", "client view 999",
+                                  "user list"])  # user list: refused to a commercial
+def test_every_command_needing_a_login_is_activity(app, clock, line):
+    logged_in(app)
+    clock.advance(IDLE - 5)
+    run(app, line)
+    assert idle_deadline(app) == clock.now + IDLE
+    clock.advance(IDLE - 5)  # past the first deadline, within the new one
+    assert run(app, "whoami") == (True, "")
+
+
+@pytest.mark.parametrize("line", ["status", "help", "help client list", "client list --help"])
+def test_looking_at_the_session_or_the_help_is_not_activity(app, clock, line):
+    logged_in(app)
+    started = idle_deadline(app)
+    clock.advance(IDLE - 5)
+    assert run(app, line)[0]
+    assert idle_deadline(app) == started
+    clock.advance(10)  # IDLE + 5 since the last real command
+    ok, error = run(app, "whoami")
+    assert not ok and error == "error: session expired after inactivity; log in again"
 
 
 def test_status_after_idle_expiry_says_why_the_session_ended(app, clock):

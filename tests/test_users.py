@@ -137,8 +137,8 @@ def test_delete_is_refused_while_owning_records(staff, make, db_snapshot):
 
 
 @pytest.mark.parametrize("heir, message", [
-    ("support2", "not commercial"),  # another department
-    ("management", "not commercial"),
+    ("support2", "not in the commercial department"),  # another department
+    ("management", "not in the commercial department"),
     ("commercial", "another user"),  # themselves
 ])
 def test_reassign_to_must_be_another_user_of_the_same_department(staff, make, db_snapshot, heir, message):

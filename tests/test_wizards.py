@@ -143,7 +143,7 @@ def test_an_answer_contradicting_an_earlier_one_is_refused_as_typed(shell, make)
 def test_a_due_above_the_total_is_refused_as_typed(shell, make):
     client = make.client("commercial")
     shell.login("bill@epic.test")
-    script = [answers(str(client.id), "1500", "2000"), Shown("cannot be more than the total"),
+    script = [answers(str(client.id), "1500", "2000"), Shown("2000.00 is more than the total 1500.00"),
               CTRL_U + answers("500") + "y"]
     shell.ok("contract create", script=script)
     contract = Contract.get(Contract.client == client.id)

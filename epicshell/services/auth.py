@@ -16,7 +16,7 @@ from ..models import User, database, utcnow
 from ..safetext import has_control
 from ..security import bcrypt_rounds, dummy_hash, hash_password, hash_rounds, verify_password
 from ..validation import check_password, parse_email, parse_employee_number, parse_name
-from .base import audit, mutation, notify
+from .base import audit, mutation, name_key, notify
 from .search import user_text
 
 MAX_FAILURES = 5
@@ -110,7 +110,7 @@ def setup_first_user(email: str, full_name: str, employee_number: str, password:
         user = User.create(
             email=email,
             full_name=full_name,
-            name_key=full_name.lower(),
+            name_key=name_key(full_name),
             search_text=user_text(full_name, email),
             employee_number=employee_number,
             department="management",

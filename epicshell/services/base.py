@@ -8,6 +8,7 @@ claims an action that was rolled back.
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -109,6 +110,67 @@ def get_or_404(model, ident, entity: str | None = None, *, lock: bool = False):
     return row
 
 
+def name_key(text: str) -> str:
+    """The form of a name that searches, sorts and completion compare (`name_key` columns)."""
+    return text.strip().lower()
+
+
+def already_used(field: str, value, label: str) -> ValidationError:
+    """The error for a value a unique column already holds (e.g. an email)."""
+    return ValidationError(field, f"{value!r} is already used by another {label}")
+
+
+def refuse_if_used(model, field: str, value, label: str, exclude_id: int | None = None) -> None:
+    """Raise `already_used` when another row of MODEL holds VALUE in the unique FIELD.
+
+    This answers the usual case with a clear message; `unique_guard` gives the same
+    message when another shell inserts the same value between this check and our write.
+    """
+    column = getattr(model, field)
+    query = model.select(model.id).where(column == value)
+    if exclude_id is not None:
+        query = query.where(model.id != exclude_id)
+    if query.exists():
+        raise already_used(field, value, label)
+
+
+# The column named by a unique violation: SQLite "UNIQUE constraint failed: user.email",
+# PostgreSQL 'unique constraint "user_email"' with "DETAIL: Key (email)=(…) already exists".
+_UNIQUE_COLUMN = (re.compile(r"UNIQUE constraint failed: [\w\"]+\.(\w+)"),
+                  re.compile(r"Key \((\w+)\)=\("))
+
+
+def _violated_column(exc: Exception) -> str | None:
+    text = str(exc)
+    detail = getattr(getattr(getattr(exc, "orig", None), "diag", None), "message_detail", None)
+    for candidate in (text, detail or ""):
+        for pattern in _UNIQUE_COLUMN:
+            found = pattern.search(candidate)
+            if found:
+                return found.group(1)
+    return None
+
+
+@contextlib.contextmanager
+def unique_guard(label: str, values: dict):
+    """Turn a unique index's IntegrityError on one of VALUES into `already_used`.
+
+    Two shells creating the same email at once both pass `refuse_if_used`; the database's
+    unique index then refuses the second write, and its user must read the same clear
+    error, not an unexpected one. (The transaction is rolled back by `mutation`.)
+    """
+    from peewee import IntegrityError
+
+    try:
+        yield
+    except IntegrityError as exc:
+        column = _violated_column(exc)
+        field = next((f for f in values if f == column or f"{f}_id" == column), None)
+        if field is None:
+            raise
+        raise already_used(field, values[field], label) from None
+
+
 def diff(row, values: dict) -> dict:
     """The {field: (old, new)} of VALUES that really differ from ROW."""
     return {
@@ -144,6 +206,42 @@ def versioned_update(row, values: dict, entity: str, expected_version: int | Non
 
 
 COUNT_CAP = 10_000  # "of N" is exact up to here; above, "of 10,000+" unless counted exactly
+
+
+# The field whose new value a record's `name_key` column is made from.
+NAMED_BY = ("full_name", "name")
+
+
+def save_changes(actor, row, values: dict, entity: str, expected_version: int | None = None, *,
+                 label: str | None = None, extra: Callable[[dict], dict] | None = None,
+                 shown: Callable[[dict], dict] | None = None) -> dict:
+    """The one update pipeline: diff → versioned update → audit. Returns the changes.
+
+    VALUES are the parsed new values; only those differing from ROW are written, with
+    `name_key` when the name changes. EXTRA(changes) adds columns to write (e.g. a
+    session version bump); SHOWN(changes), called after the write, is what the audit
+    trail records when the stored form is not the one users read (cents as amounts), and
+    may add what the write caused (an adjustment payment). A unique value taken meanwhile
+    by another shell gives the same error as the pre-check, named with LABEL (default
+    ENTITY).
+    """
+    changes = diff(row, values)
+    if not changes:
+        return {}
+    update = {field: new for field, (_old, new) in changes.items()}
+    for field in NAMED_BY:
+        if field in update and hasattr(type(row), "name_key"):
+            update["name_key"] = name_key(update[field])
+    if extra is not None:
+        update.update(extra(changes))
+    from . import search  # built on this module: imported when first needed
+
+    update.update(search.text_update(row, update))
+    with unique_guard(label or entity, update):
+        versioned_update(row, update, entity, expected_version)
+    search.after_update(row, changes)
+    audit(actor, "update", entity, row.id, shown(changes) if shown else changes)
+    return changes
 
 
 @dataclass

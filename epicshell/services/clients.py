@@ -4,12 +4,22 @@ from __future__ import annotations
 from ..errors import NotFound, PermissionDenied, ValidationError
 from ..models import Client, Contract, Event, User
 from ..validation import parse_email, parse_id, parse_name, parse_phone, parse_text
-from .base import audit, diff, get_or_404, notify, paginate, versioned_update
-from .policy import COMMERCIAL, MANAGEMENT, requires
-from .search import client_text, matches, ranked_page, refresh_client_events
+from .base import (
+    already_used,
+    audit,
+    name_key,
+    notify,
+    paginate,
+    refuse_if_used,
+    save_changes,
+    unique_guard,
+    versioned_update,
+)
+from .policy import COMMERCIAL, MANAGEMENT, mine_condition, requires
+from .search import client_text, matches, ranked_page
 from .search import parse as parse_search
 from .shapes import Shape
-from .staff import check_staff
+from .staff import check_staff, staff_member
 
 SORTS = {
     "id": Client.id,
@@ -60,7 +70,7 @@ def client_query(actor, *, mine=False, commercial=None, search=None):
     list ranks)."""
     conditions = []
     if mine:
-        conditions.append(Client.commercial == actor.id)
+        conditions.append(mine_condition(actor, "client")[0])
     if commercial is not None:
         conditions.append(Client.commercial == parse_id(commercial, "commercial"))
     searched = parse_search(search)
@@ -84,7 +94,7 @@ def get_client(actor, client_id):
 
 
 def _commercial(user_id, field="commercial") -> User:
-    return check_staff(get_or_404(User, user_id, "user", lock=True), COMMERCIAL, field)
+    return staff_member(user_id, COMMERCIAL, field)
 
 
 def emails_taken(emails) -> set[str]:
@@ -94,21 +104,17 @@ def emails_taken(emails) -> set[str]:
 
 
 def email_taken_error(email: str, field: str = "email") -> ValidationError:
-    return ValidationError(field, f"{email!r} is already used by another client")
+    return already_used(field, email, "client")
 
 
 def _email_free(email: str, exclude_id: int | None = None) -> None:
-    query = Client.select(Client.id).where(Client.email == email)
-    if exclude_id is not None:
-        query = query.where(Client.id != exclude_id)
-    if query.exists():
-        raise email_taken_error(email)
+    refuse_if_used(Client, "email", email, "client", exclude_id)
 
 
 def clean_client(*, full_name, email, phone=None, company=None) -> dict:
     """The value rules (§5) of a client's own fields: the one check of create and import."""
     full_name = parse_name(full_name)
-    return {"full_name": full_name, "name_key": full_name.lower(), "email": parse_email(email),
+    return {"full_name": full_name, "name_key": name_key(full_name), "email": parse_email(email),
             "phone": parse_phone(phone), "company": parse_text("company", company, required=False)}
 
 
@@ -140,8 +146,9 @@ def create_client(actor, *, full_name, email, phone=None, company=None, commerci
     owner = new_client_owner(actor, commercial)
     _email_free(values["email"])
     full_name, email, phone, company = (values[k] for k in ("full_name", "email", "phone", "company"))
-    client = Client.create(**values, commercial=owner.id,
-                           search_text=client_text(full_name, email, company))
+    with unique_guard("client", values):
+        client = Client.create(**values, commercial=owner.id,
+                               search_text=client_text(full_name, email, company))
     audit(actor, "create", "client", client.id, {
         "full_name": (None, full_name), "email": (None, email), "phone": (None, phone),
         "company": (None, company), "commercial": (None, owner.full_name)})
@@ -162,18 +169,7 @@ def update_client(actor, client, *, full_name=None, email=None, phone=None, comp
         values["phone"] = parse_phone(phone)
     if company is not None:
         values["company"] = parse_text("company", company, required=False)
-    changes = diff(client, values)
-    if changes:
-        update = {k: new for k, (_old, new) in changes.items()}
-        if "full_name" in update:
-            update["name_key"] = update["full_name"].lower()
-        if changes.keys() & {"full_name", "email", "company"}:
-            merged = {f: values.get(f, getattr(client, f)) for f in ("full_name", "email", "company")}
-            update["search_text"] = client_text(**merged)
-        versioned_update(client, update, "client", expected_version)
-        audit(actor, "update", "client", client.id, changes)
-        if "full_name" in changes:  # the client's name is part of its events' search text
-            refresh_client_events([client.id])
+    save_changes(actor, client, values, "client", expected_version)
     return client
 
 

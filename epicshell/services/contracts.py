@@ -11,8 +11,8 @@ from peewee import JOIN, fn
 from ..errors import EpicError, NotFound, ValidationError
 from ..models import Client, Contract, Payment, User, utcnow
 from ..validation import CONTRACT_STATUSES, format_cents, parse_amount, parse_id
-from .base import audit, notify, paginate, versioned_update
-from .policy import requires
+from .base import audit, notify, paginate, save_changes, versioned_update
+from .policy import mine_condition, requires
 from .shapes import Shape
 
 ClientUser = User.alias("commercial_user")
@@ -37,7 +37,7 @@ def contract_query(actor, *, mine=False, unsigned=False, unpaid=False, status=No
     """(rows with their names, the same rows' ids) of the contracts the filters select."""
     conditions = []
     if mine:
-        conditions.append(Contract.commercial == actor.id)
+        conditions.append(mine_condition(actor, "contract")[0])
     if unsigned:
         conditions.append(Contract.status == "draft")
     if unpaid:
@@ -66,7 +66,9 @@ def get_contract(actor, contract_id):
     return contract
 
 
-def _check_amounts(total_cents: int, due_cents: int) -> None:
+def check_due_within_total(total_cents: int, due_cents: int) -> None:
+    """The amount still due is at most the total (the service's rule; the wizard asks it
+    as typed)."""
     if due_cents > total_cents:
         raise ValidationError("due", f"{format_cents(due_cents)} is more than the total "
                               f"{format_cents(total_cents)}")
@@ -79,7 +81,7 @@ def clean_amounts(total, due=None) -> tuple[int, int]:
     """
     total_cents = parse_amount(total, "total")
     due_cents = total_cents if due is None or due == "" else parse_amount(due, "due")
-    _check_amounts(total_cents, due_cents)
+    check_due_within_total(total_cents, due_cents)
     return total_cents, due_cents
 
 
@@ -132,19 +134,19 @@ def update_contract(actor, contract, *, total=None, due=None, expected_version=N
     due_cents = contract.due_cents if due in (None, "") else parse_amount(due, "due")
     if total_cents != contract.total_cents and contract.status == "signed":
         raise ValidationError("total", f"contract {contract.id} is signed; its total cannot change")
-    _check_amounts(total_cents, due_cents)
-    changes = {}
-    if total_cents != contract.total_cents:
-        changes["total"] = (format_cents(contract.total_cents), format_cents(total_cents))
-    if due_cents != contract.due_cents:
-        changes["due"] = (format_cents(contract.due_cents), format_cents(due_cents))
-    if changes:
-        versioned_update(contract, {"total_cents": total_cents, "due_cents": due_cents},
-                         "contract", expected_version)
+    check_due_within_total(total_cents, due_cents)
+
+    def shown(changes: dict) -> dict:
+        """Amounts as users read them, and the adjustment payment the new due called for."""
+        trail = {field.removesuffix("_cents"): (format_cents(old), format_cents(new))
+                 for field, (old, new) in changes.items()}
         adjusted = _record_adjustment(actor, contract)
         if adjusted:
-            changes["adjustment"] = (None, format_cents(adjusted))
-        audit(actor, "update", "contract", contract.id, changes)
+            trail["adjustment"] = (None, format_cents(adjusted))
+        return trail
+
+    save_changes(actor, contract, {"total_cents": total_cents, "due_cents": due_cents},
+                 "contract", expected_version, shown=shown)
     return contract
 
 

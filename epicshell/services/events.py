@@ -16,12 +16,12 @@ from ..validation import (
     parse_notes,
     parse_text,
 )
-from .base import audit, get_or_404, notify, paginate, versioned_update
-from .policy import COMMERCIAL, SUPPORT, requires
+from .base import audit, name_key, notify, paginate, save_changes, versioned_update
+from .policy import SUPPORT, mine_condition, requires
 from .search import event_text, matches, ranked_page
 from .search import parse as parse_search
 from .shapes import Shape
-from .staff import check_staff
+from .staff import staff_member
 
 SupportUser = User.alias("support_user")
 
@@ -55,17 +55,9 @@ def event_query(actor, *, mine=False, unassigned=False, upcoming=False, days=Non
     conditions = []
     needs_contract = False
     if mine:
-        # "Mine" is the events a user works on: a support's assigned events, a commercial's
-        # clients' events. Asking only the side that can match keeps the index usable
-        # ((support_id, start) or (commercial_id, start): no sort of the user's events).
-        if actor.department == SUPPORT:
-            conditions.append(Event.support == actor.id)
-        elif actor.department == COMMERCIAL:
-            conditions.append(Event.commercial == actor.id)
-        else:  # either side: two index ranges, never a walk of every event in start order
-            either = (Event.select(Event.id).where(Event.support == actor.id)
-                      | Event.select(Event.id).where(Event.commercial == actor.id))
-            conditions.append(Event.id.in_(either))
+        condition, joins_contract = mine_condition(actor, "event")
+        conditions.append(condition)
+        needs_contract = needs_contract or joins_contract
     if unassigned:
         conditions.append(Event.support.is_null())
     if upcoming or days is not None:
@@ -132,7 +124,8 @@ def _refuse_if_frozen(event: Event) -> None:
                         "cancelled: it accepts no change")
 
 
-def _check_span(start, end) -> None:
+def check_end_after_start(start, end) -> None:
+    """An event ends after it starts (the service's rule; the wizard asks it as typed)."""
     if end <= start:
         raise ValidationError("end", "must be after the start")
 
@@ -150,7 +143,7 @@ def clean_new_event(*, name, start, end, location=None, attendees=None, notes=No
     for required in ("name", "start", "end"):
         if required not in fields:
             raise ValidationError(required, "is required")
-    _check_span(fields["start"], fields["end"])
+    check_end_after_start(fields["start"], fields["end"])
     return fields
 
 
@@ -161,7 +154,7 @@ def create_event(actor, contract, *, name, start, end, location=None, attendees=
                              attendees=attendees, notes=notes)
     client_name = Client.select(Client.full_name).where(Client.id == contract.client_id).scalar()
     event = Event.create(contract=contract.id, commercial=contract.commercial_id,
-                         name_key=fields["name"].lower(),
+                         name_key=name_key(fields["name"]),
                          search_text=event_text(fields["name"], fields.get("location"), client_name),
                          **fields)
     audit(actor, "create", "event", event.id, {k: (None, v) for k, v in fields.items()})
@@ -176,27 +169,15 @@ def update_event(actor, event, *, expected_version=None, **values):
         raise ValidationError(sorted(unknown)[0], "cannot be changed here")
     _refuse_if_frozen(event)
     clean = _clean_fields(values)
-    _check_span(clean.get("start", event.start), clean.get("end", event.end))
-    changes = {k: (getattr(event, k), v) for k, v in clean.items() if getattr(event, k) != v}
-    if changes:
-        update = {k: new for k, (_old, new) in changes.items()}
-        if "name" in update:
-            update["name_key"] = update["name"].lower()
-        if changes.keys() & {"name", "location"}:
-            client_name = (Client.select(Client.full_name)
-                           .join(Contract, on=(Contract.client == Client.id))
-                           .where(Contract.id == event.contract_id).scalar())
-            update["search_text"] = event_text(update.get("name", event.name),
-                                               update.get("location", event.location), client_name)
-        versioned_update(event, update, "event", expected_version)
-        audit(actor, "update", "event", event.id, changes)
+    check_end_after_start(clean.get("start", event.start), clean.get("end", event.end))
+    save_changes(actor, event, clean, "event", expected_version)
     return event
 
 
 @requires("event.assign", Event)
 def assign_event(actor, event, support_id):
     _refuse_if_frozen(event)
-    support = check_staff(get_or_404(User, support_id, "user", lock=True), SUPPORT, "support_id")
+    support = staff_member(support_id, SUPPORT, "support_id")
     if event.support_id == support.id:
         event.support = support
         return event

@@ -5,15 +5,14 @@ from ..errors import ValidationError
 from ..models import AuditEntry
 from ..validation import parse_datetime, parse_id
 from .base import paginate
+from .entities import ENTITIES, NAMES
 from .policy import check, requires
-
-ENTITIES = ("user", "client", "contract", "event")
 
 
 def _entity(value: str, field: str = "entity") -> str:
     name = (value or "").strip().lower()
     if name not in ENTITIES:
-        raise ValidationError(field, f"{value!r} is not one of {', '.join(ENTITIES)}")
+        raise ValidationError(field, f"{value!r} is not one of {', '.join(NAMES)}")
     return name
 
 
@@ -21,8 +20,8 @@ def _entity(value: str, field: str = "entity") -> str:
 def record_history(actor, entity, entity_id, *, page=1, limit=50, count=False):
     """Every change of one record, oldest first (it reads as the record's story)."""
     entity = _entity(entity)
-    if entity == "user":
-        check(actor, "user.view")  # a staff account's trail holds what `user view` shows
+    # A trail holds what viewing the record shows: a staff account's, management only.
+    check(actor, ENTITIES[entity].read_operation)
     query = (AuditEntry.select()
              .where((AuditEntry.entity == entity)
                     & (AuditEntry.entity_id == parse_id(entity_id)))

@@ -117,13 +117,32 @@ def _what(operation: str) -> str:
     return _DESCRIPTIONS.get(operation) or _DESCRIPTIONS.get(operation.split(".")[0], operation)
 
 
+def mine_condition(actor: User, entity: str):
+    """What `--mine` selects for ACTOR: (condition, whether it needs Contract joined).
+
+    A client or contract is a commercial's own; an event is its support's, or its client's
+    commercial's; management has both sides. Asking only the side that can match keeps
+    the index usable. The record-level twins are the ownership predicates above.
+    """
+    if entity == "client":
+        return Client.commercial == actor.id, False
+    if entity == "contract":
+        return Contract.commercial == actor.id, False
+    if entity != "event":
+        raise KeyError(f"no `mine` for {entity!r}")
+    if actor.department == SUPPORT:
+        return Event.support == actor.id, False
+    if actor.department == COMMERCIAL:  # events keep a copy of their contract's commercial
+        return Event.commercial == actor.id, False
+    # Either side: two index ranges, never a walk of every event in start order.
+    either = (Event.select(Event.id).where(Event.support == actor.id)
+              | Event.select(Event.id).where(Event.commercial == actor.id))
+    return Event.id.in_(either), False
+
+
 def may(actor: User | None, operation: str) -> bool:
     """May ACTOR run OPERATION on at least some records? (for help and completion)"""
     return actor is not None and actor.department in POLICY[operation]
-
-
-def scope(actor: User, operation: str) -> str | None:
-    return POLICY[operation].get(actor.department)
 
 
 def check(actor: User | None, operation: str, record=None) -> None:

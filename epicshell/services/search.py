@@ -123,6 +123,33 @@ def refresh(model, ids: Iterable[int]) -> int:
     return changed
 
 
+SEARCHED_FIELDS = {Client: ("full_name", "email", "company"), Event: ("name", "location"),
+                   User: ("full_name", "email")}
+
+
+def text_update(row, update: dict) -> dict:
+    """`{"search_text": …}` to write with UPDATE when it changes a searched field of ROW
+    (the update pipeline's hook, so no entity's update can forget it); else `{}`."""
+    fields = SEARCHED_FIELDS.get(type(row))
+    if not fields or not update.keys() & set(fields):
+        return {}
+    value = {field: update.get(field, getattr(row, field)) for field in fields}
+    if isinstance(row, Client):
+        return {"search_text": client_text(**value)}
+    if isinstance(row, User):
+        return {"search_text": user_text(**value)}
+    client_name = (Client.select(Client.full_name).join(Contract, on=(Contract.client == Client.id))
+                   .where(Contract.id == row.contract_id).scalar())
+    return {"search_text": event_text(value["name"], value["location"], client_name)}
+
+
+def after_update(row, changes: dict) -> None:
+    """What a written change means for other rows' search text: a client's name is part
+    of its events'."""
+    if isinstance(row, Client) and "full_name" in changes:
+        refresh_client_events([row.id])
+
+
 def refresh_client_events(client_ids: Iterable[int]) -> int:
     """Recompute the search text of every event of CLIENT_IDS (after a client's rename)."""
     client_ids = list(client_ids)

@@ -45,7 +45,11 @@ class Session:
         self.user = None
 
     def current_user(self, *, touch: bool = True) -> User:
-        """The logged-in user, reloaded; raises NotLoggedIn or SessionEnded (and logs out)."""
+        """The logged-in user, reloaded; raises NotLoggedIn or SessionEnded (and logs out).
+
+        TOUCH records activity (the idle timer starts again): the shell passes False for
+        what only looks at the session (`status`, `help`, completion, the toolbar).
+        """
         if self._token is None:
             raise NotLoggedIn()
         try:

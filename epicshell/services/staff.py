@@ -9,6 +9,12 @@ from __future__ import annotations
 from ..errors import ValidationError
 from ..models import User
 from ..validation import parse_email
+from .base import get_or_404
+
+
+def staff_member(user_id, department: str, field: str) -> User:
+    """The user USER_ID, locked until commit, if active and of DEPARTMENT."""
+    return check_staff(get_or_404(User, user_id, "user", lock=True), department, field)
 
 
 def check_staff(user: User, department: str, field: str) -> User:

@@ -114,3 +114,10 @@ def export_events(actor, **filters) -> Export:
                    Event.id, Event.name, Event.contract, Client.full_name, Client.email,
                    Client.phone, Event.support, SupportUser.full_name, Event.start, Event.end,
                    Event.location, Event.attendees, Event.notes, SupportUser.email)
+
+
+@requires("data.export", write=False)
+def export_database(actor) -> dict:
+    """Every client, contract and event, by entity: the whole database (management only)."""
+    return {"client": export_clients(actor), "contract": export_contracts(actor),
+            "event": export_events(actor)}

@@ -16,19 +16,27 @@ from ..validation import (
     parse_employee_number,
     parse_name,
 )
-from .base import audit, diff, get_or_404, notify, paginate, versioned_update
+from .base import (
+    audit,
+    get_or_404,
+    name_key,
+    notify,
+    paginate,
+    refuse_if_used,
+    save_changes,
+    unique_guard,
+    versioned_update,
+)
 from .policy import requires
 from .search import parse as parse_search
 from .search import ranked_page, user_text
+from .staff import check_staff
 
 
 def _unique(field: str, value: str, exclude_id: int | None = None) -> None:
-    column = getattr(User, field)
-    query = User.select(User.id).where(column == value)
-    if exclude_id is not None:
-        query = query.where(User.id != exclude_id)
-    if query.exists():
-        raise ValidationError(field, f"{value!r} is already used by another user")
+    refuse_if_used(User, field, value, "user", exclude_id)
+
+
 
 
 @requires("user.list", write=False)
@@ -60,10 +68,11 @@ def create_user(actor, *, email, full_name, department, employee_number, passwor
     check_password(password, email)
     _unique("email", email)
     _unique("employee_number", employee_number)
-    user = User.create(email=email, full_name=full_name, name_key=full_name.lower(),
-                       search_text=user_text(full_name, email),
-                       department=department, employee_number=employee_number,
-                       password_hash=hash_password(password))
+    with unique_guard("user", {"email": email, "employee_number": employee_number}):
+        user = User.create(email=email, full_name=full_name, name_key=name_key(full_name),
+                           search_text=user_text(full_name, email),
+                           department=department, employee_number=employee_number,
+                           password_hash=hash_password(password))
     audit(actor, "create", "user", user.id, {
         "email": (None, email), "full_name": (None, full_name),
         "department": (None, department), "employee_number": (None, employee_number)})
@@ -89,19 +98,10 @@ def update_user(actor, user, *, email=None, full_name=None, department=None,
     if employee_number is not None:
         values["employee_number"] = parse_employee_number(employee_number)
         _unique("employee_number", values["employee_number"], user.id)
-    changes = diff(user, values)
+    changes = save_changes(actor, user, values, "user", expected_version, extra=lambda changes: (
+        {"session_version": user.session_version + 1} if "department" in changes else {}))
     if not changes:
         return user
-    update = {k: new for k, (_old, new) in changes.items()}
-    if "full_name" in update:
-        update["name_key"] = update["full_name"].lower()
-    if changes.keys() & {"full_name", "email"}:
-        update["search_text"] = user_text(update.get("full_name", user.full_name),
-                                          update.get("email", user.email))
-    if "department" in changes:
-        update["session_version"] = user.session_version + 1
-    versioned_update(user, update, "user", expected_version)
-    audit(actor, "update", "user", user.id, changes)
     notify("user.updated", user_id=user.id, actor_id=actor.id, fields=sorted(changes))
     if "department" in changes:
         notify("user.department_changed", user_id=user.id, actor_id=actor.id,
@@ -177,12 +177,7 @@ def _heir(user: User, reassign_to) -> User:
         raise ValidationError("reassign_to", f"there is no user {reassign_to}") from None
     if heir.id == user.id:
         raise ValidationError("reassign_to", "must be another user")
-    if not heir.active:
-        raise ValidationError("reassign_to", f"user {heir.id} is deactivated")
-    if heir.department != user.department:
-        raise ValidationError("reassign_to", f"user {heir.id} is in {heir.department}, "
-                              f"not {user.department}")
-    return heir
+    return check_staff(heir, user.department, "reassign_to")
 
 
 def _reassign_everything(actor, user: User, heir: User) -> None:

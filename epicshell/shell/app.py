@@ -288,7 +288,12 @@ class App:
             args.limit = self.display.limit
 
     def _actor_for(self, cmd):
-        """The current user, re-checked (and their activity recorded) before every command.
+        """The current user, re-checked before every command.
+
+        Activity (what keeps the idle timer from running out) is a command that needs a
+        login, even one that then fails. `status`, `help` and the other commands that run
+        without a login only look at the session, as TAB completion and the toolbar do:
+        reading how long is left must not extend it.
 
         A session that has ended is reported with its reason: as the error of a command that
         needs a login, or as a notice before one that does not (`status`, `help`, `login`).
@@ -298,7 +303,7 @@ class App:
                 raise NotLoggedIn()
             return None
         try:
-            return self.session.current_user()
+            return self.session.current_user(touch=cmd.login)
         except SessionEnded as exc:
             if cmd.login:
                 raise

@@ -2,7 +2,9 @@
 
 The same spec serves the option flag (`--full-name`), the wizard question and the
 "missing flags" error of scripts. `parse` is the validation function the service
-itself uses, so a wizard checks every answer with exactly the service's rule.
+itself uses, and `after` calls the service's own cross-field rule (an end after its
+start, a due within the total), so a wizard checks every answer with exactly the
+service's rules and messages.
 """
 from __future__ import annotations
 
@@ -20,7 +22,6 @@ class Field:
     rule: str = ""  # shown under the question
     parse: Callable | None = None  # raises ValidationError on a bad answer
     required: bool = True
-    secret: bool = False  # hidden, asked twice (passwords)
     choices: Callable | None = None  # choices(app) -> [(value, label)], from the database
     # lookup(app, typed) -> [(value, label)]: live type-ahead over a table too large to list
     lookup: Callable | None = None
@@ -39,12 +40,9 @@ def _optional_text(field: str, max_length: int = 100):
 
 def _ids_of(department: str):
     def choices(app):
-        from ..models import User
+        from ..services.lookups import active_staff
 
-        query = (User.select(User.id, User.full_name, User.email)
-                 .where((User.department == department) & (User.active == True))
-                 .order_by(User.name_key).limit(500))
-        return [(str(u.id), f"{u.full_name} <{u.email}>") for u in query]
+        return active_staff(department)
 
     return choices
 
@@ -61,7 +59,6 @@ USER_FIELDS = (
     Field("employee_number", "Employee number", v.RULES["employee_number"],
           v.parse_employee_number),
 )
-PASSWORD_FIELD = Field("password", "Password", v.RULES["password"], None, secret=True)
 
 CLIENT_FIELDS = (
     Field("full_name", "Full name", v.RULES["name"], v.parse_name),
@@ -83,15 +80,19 @@ def _earlier(earlier: dict, name: str, parse):
 
 
 def _due_within_total(earlier: dict, text: str) -> None:
+    from ..services.contracts import check_due_within_total
+
     total = _earlier(earlier, "total", lambda value: v.parse_amount(value, "total"))
-    if total is not None and v.parse_amount(text, "due") > total:
-        raise ValidationError("due", "cannot be more than the total")
+    if total is not None:
+        check_due_within_total(total, v.parse_amount(text, "due"))
 
 
 def _end_after_start(earlier: dict, text: str) -> None:
+    from ..services.events import check_end_after_start
+
     start = _earlier(earlier, "start", lambda value: v.parse_datetime(value, "start"))
-    if start is not None and v.parse_datetime(text, "end") <= start:
-        raise ValidationError("end", "must be after the start")
+    if start is not None:
+        check_end_after_start(start, v.parse_datetime(text, "end"))
 
 
 CONTRACT_FIELDS = (

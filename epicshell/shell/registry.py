@@ -261,10 +261,6 @@ def load_commands() -> dict[str, Command]:
     return REGISTRY
 
 
-def entities() -> list[str]:
-    return sorted({cmd.entity for cmd in load_commands().values()})
-
-
 # Where the commands starting with a word live, so that one command (`-c status`, a
 # script's first line) imports its own module, not all of them: a start-up saving.
 # A word missing here, or a command not found in its module, loads every module.

@@ -179,11 +179,6 @@ def run_prepared(app, prepared: list[Line | str], *, keep_going: bool = False,
         return EXIT_FAILED
 
 
-def run_commands(app, commands: list[str], *, keep_going: bool = False, echo: bool = False) -> int:
-    """Run `-c` commands in order (kept for callers holding a plain list)."""
-    return run_lines(app, command_lines(commands), keep_going=keep_going, echo=echo)
-
-
 def run_script(app, path: str, *, keep_going: bool = False, echo: bool = False) -> int:
     """Run the script at PATH (`-` = the App's standard input)."""
     try:

@@ -16,7 +16,6 @@ from ..safetext import visible
 
 CANCELLED = "cancelled: nothing saved"
 SELECT_MAX = 12  # up to this many choices: a list to pick from; more: type-ahead
-HIDDEN = "(hidden)"
 MULTILINE = {"notes"}  # fields whose line breaks are kept when shown
 
 
@@ -203,8 +202,6 @@ def _ask_field(app, field, default: str, earlier: dict) -> str:
 
 
 def _ask_visible_default(app, field, default: str, earlier: dict) -> str:
-    if field.secret:
-        return ask_secret(field.label, confirm=True)
     if field.lookup:
         return _ask_lookup(app, field, default, earlier)
     choices = list(field.choices(app)) if field.choices else []
@@ -218,15 +215,13 @@ def _shown(field, value, choices_of, indent: int) -> str:
     """VALUE as the summary shows it: terminal-safe, a note's lines kept and indented."""
     if value is None or value == "":
         return "(empty)"
-    if field.secret:
-        return HIDDEN
     label = dict(choices_of(field)).get(str(value))
     text = f"{value} ({label})" if label and label != str(value) else str(value)
     return visible(text, keep_newlines=field.name in MULTILINE).replace("\n", "\n" + " " * indent)
 
 
 def _summary(app, title: str, fields, values: dict, defaults: dict) -> str:
-    """The form's final look: every value, secrets hidden, changed values marked on update."""
+    """The form's final look: every value, changed values marked on update."""
     cache: dict[str, list] = {}
 
     def choices_of(field):
@@ -271,7 +266,7 @@ def run_wizard(app, title: str, fields, to_ask, given: dict, defaults: dict) -> 
     for field in fields:
         if field.name not in asked:
             continue
-        default = "" if field.secret else str(defaults.get(field.name) or "")
+        default = str(defaults.get(field.name) or "")
         earlier = {**{k: v for k, v in defaults.items() if v is not None},
                    **{k: v for k, v in answers.items() if v is not None}}
         answers[field.name] = _ask_field(app, field, default, earlier)

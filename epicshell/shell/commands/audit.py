@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ...errors import UsageError
 from ...services import history
+from ...services.entities import ENTITIES
 from ...services.policy import may
 from ...services.records import AUDIT_KEYS, audit_record
 from .. import lookups
@@ -17,12 +18,6 @@ from ..render import Result
 from .common import paging
 
 ARROW = " → "
-RECORD_IDS = {
-    "user": lookups.user_ids,
-    "client": lookups.client_ids,
-    "contract": lookups.contract_ids,
-    "event": lookups.event_ids,
-}
 
 
 def history_targets(app, text: str):
@@ -34,13 +29,13 @@ def history_targets(app, text: str):
     """
     words = text.split(" ")
     user = app.session.user if app.session.active else None
-    entities = [e for e, _ in lookups.entities(app, "") if e != "user" or may(user, "user.view")]
+    entities = [e for e, _ in lookups.entities(app, "") if may(user, ENTITIES[e].read_operation)]
     if len(words) == 1:
         return [(e, "") for e in entities if e.startswith(words[0])]
     if len(words) > 2 or words[0] not in entities:
         return []
     entity, prefix = words
-    return [(f"{entity} {value}", meta) for value, meta in RECORD_IDS[entity](app, prefix)]
+    return [(f"{entity} {value}", meta) for value, meta in lookups.records_of(entity)(app, prefix)]
 
 
 def _change(record: dict) -> str:

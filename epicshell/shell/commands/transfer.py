@@ -130,8 +130,6 @@ _export_command("event", transfer_export.export_events)
 # --- the whole database -------------------------------------------------------------------
 
 DIR = Arg("dir", "the folder of clients.csv, contracts.csv and events.csv", metavar="DIR")
-EXPORTS = {"client": transfer_export.export_clients, "contract": transfer_export.export_contracts,
-           "event": transfer_export.export_events}
 
 
 @command("data export", summary="Write every client, contract and event, with their ids, "
@@ -141,7 +139,8 @@ def data_export(ctx, args):
     folder = private_folder(args.dir)
     paths = {entity: folder / name for entity, name in DATA_FILES.items()}
     force = may_write(ctx, list(paths.values()), args.force)
-    counts = {entity: write_export(ctx, paths[entity], entity, EXPORTS[entity](ctx.actor),
+    exports = transfer_export.export_database(ctx.actor)
+    counts = {entity: write_export(ctx, paths[entity], entity, exports[entity],
                                    force=force, checked=True)
               for entity in DATA_FILES}
     return Result(message=f"Exported {_counts(counts)} to {args.dir}.")
