@@ -85,7 +85,9 @@ def command_lines(draw, ids: dict) -> str:
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_no_command_line_is_an_unexpected_error_and_refusals_change_nothing(shell, ids):
+def test_no_command_line_is_an_unexpected_error_and_refusals_change_nothing(shell, ids, tmp_path,
+                                                                              monkeypatch):
+    monkeypatch.chdir(tmp_path)  # generated exports and calendars land here, not in the checkout
     lines = command_lines(ids)
 
     @settings(settings.get_profile(PROFILE))
