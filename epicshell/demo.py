@@ -156,19 +156,15 @@ class DemoDatabase:
 
     def announce(self, app) -> None:
         """Print the demo logins on stderr (stdout stays clean for JSON and CSV)."""
-        out = app.env.stderr
-        lines = ["Demo mode: a throw-away database with sample data, deleted when epicshell exits.",
+        lines = ["Demo mode: a throw-away database of sample data, deleted when epicshell exits.",
                  "Demo logins (these passwords are public by design: never reuse them):"]
         width = max(len(p["email"]) for p in self.logins) + 2
         for login in self.logins:
             lines.append(f"  {login['department']:<12}{login['email']:<{width}}"
                          f"{login['full_name']:<16}{login['password']}")
-        lines.append("Log in with `login EMAIL`; in scripts the password is read from "
-                     "EPICSHELL_PASSWORD.")
-        text = "\n".join(lines)
-        if app.env.color:
-            text = f"\x1b[33m{text}\x1b[0m"
-        print(text, file=out, flush=True)
+        lines.append("Log in with `login EMAIL` (scripts read the password from "
+                     "EPICSHELL_PASSWORD).")
+        app.notice("\n".join(lines))
 
     def discard(self) -> None:
         """Delete the demo folder and everything in it (safe to call more than once)."""

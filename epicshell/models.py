@@ -55,6 +55,7 @@ class User(BaseModel):
     version = IntegerField(default=1)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
+    search_text = TextField(default="")  # services.search.user_text: name, email
 
     @property
     def short_name(self) -> str:
@@ -72,6 +73,7 @@ class Client(BaseModel):
     version = IntegerField(default=1)
     created_at = DateTimeField(default=utcnow)  # date of first contact
     updated_at = DateTimeField(default=utcnow, index=True)
+    search_text = TextField(default="")  # services.search.client_text: name, email, company
 
 
 class Contract(BaseModel):
@@ -87,7 +89,7 @@ class Contract(BaseModel):
     updated_at = DateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("status", "due_cents"), False),)
+        indexes = ((("status", "due_cents"), False), (("commercial", "status", "due_cents"), False))
 
     @property
     def total(self):
@@ -104,6 +106,9 @@ class Event(BaseModel):
     name = CharField(max_length=100)
     name_key = CharField(max_length=100, index=True)
     support = ForeignKeyField(User, backref="events", null=True, index=True, on_delete="RESTRICT")
+    # A copy of the contract's commercial, kept in step by the services (client assign,
+    # user delete with reassignment), so a commercial's events are one index range.
+    commercial = ForeignKeyField(User, backref="sold_events", on_delete="RESTRICT", index=False)
     start = DateTimeField(index=True)
     end = DateTimeField()
     location = CharField(max_length=200, null=True)
@@ -112,9 +117,10 @@ class Event(BaseModel):
     version = IntegerField(default=1)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
+    search_text = TextField(default="")  # services.search.event_text: name, location, client
 
     class Meta:
-        indexes = ((("support", "start"), False),)
+        indexes = ((("support", "start"), False), (("commercial", "start"), False))
 
 
 class Payment(BaseModel):
@@ -123,6 +129,9 @@ class Payment(BaseModel):
     amount_cents = BigIntegerField()
     paid_at = DateTimeField(default=utcnow)
     recorded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    # True for the payment that explains a `due` set below the total without one
+    # (contract create/update --due, an import); negative when due went back up.
+    adjustment = BooleanField(default=False)
 
 
 class AuditEntry(BaseModel):
@@ -144,6 +153,13 @@ class AuditEntry(BaseModel):
 
     class Meta:
         indexes = ((("entity", "entity_id"), False),)
+
+
+class Setting(BaseModel):
+    """Facts about the database itself, written once (e.g. its identity for calendar UIDs)."""
+
+    key = CharField(max_length=40, primary_key=True)
+    value = TextField()
 
 
 MODELS = (User, Client, Contract, Event, Payment, AuditEntry)

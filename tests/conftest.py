@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,13 +21,17 @@ from epicshell.models import database
 PG_ENV = "EPICSHELL_TEST_DATABASE_URL"
 TEST_ROUNDS = 4
 PASSWORD = "correct horse battery"  # satisfies the policy; used for every test account
-TABLES = ("audit_entry", "payment", "event", "contract", "client", "user", "schema_migration")
+TABLES = ("audit_entry", "payment", "event", "contract", "client", "user", "setting",
+          "schema_migration")
 
 security.set_bcrypt_rounds(TEST_ROUNDS)
 os.environ.setdefault("EPICSHELL_BCRYPT_ROUNDS", str(TEST_ROUNDS))
 # The console script installed beside this interpreter (a virtualenv's bin/) comes first,
 # so subprocess tests run the `epicshell` that was installed with the test dependencies.
 os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+# Unexpected errors are logged under $XDG_STATE_HOME/epicshell/: a test run keeps its own log,
+# never the user's.
+os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="epicshell-test-state-")
 
 
 def _backends():

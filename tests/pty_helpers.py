@@ -34,12 +34,20 @@ class Screen:
         self.row = self.col = 0
         self.position_requests = 0
         self._partial = ""
+        # A real terminal wraps when a character comes after one written in the last
+        # column (unless autowrap is off, as prompt_toolkit sets it while it draws): such
+        # lines are recorded here, so a table that "never wraps" leaves it empty.
+        self.wrapped: list[str] = []
+        self.autowrap = True
+        self._at_edge = False
 
     def feed(self, data: str) -> None:
         data, self._partial = self._partial + data, ""
         i = 0
         while i < len(data):
             char = data[i]
+            if char < " ":
+                self._at_edge = False  # CR, LF, backspace and escapes move the cursor
             if char == "\x1b":
                 found = _ESCAPE.match(data, i)
                 if found is None:
@@ -62,6 +70,11 @@ class Screen:
             i += 1
 
     def _put(self, char: str) -> None:
+        if self._at_edge and self.autowrap:
+            self.wrapped.append("".join(self.grid[self.row]))
+            self.col = 0
+            self._line_feed()
+        self._at_edge = self.col == self.cols - 1
         line = self.grid[self.row]
         if len(line) < self.col:
             line.extend(" " * (self.col - len(line)))
@@ -85,6 +98,8 @@ class Screen:
         numbers = [int(p) if p else 0 for p in params.split(";")] if params else []
         n = numbers[0] if numbers and numbers[0] else 1
         if private:
+            if params == "7" and final in "hl":
+                self.autowrap = final == "h"
             return
         if final == "A":
             self.row = max(0, self.row - n)
@@ -127,10 +142,10 @@ class Terminal:
     the previous match, so an old prompt never satisfies a wait for the next one.
     """
 
-    def __init__(self, args: list[str], env: dict, cwd):
+    def __init__(self, args: list[str], env: dict, cwd, *, rows: int = ROWS, cols: int = COLS):
         self.child = pexpect.spawn(EPICSHELL, args, env=env, cwd=str(cwd), encoding="utf-8",
-                                   timeout=TIMEOUT, dimensions=(ROWS, COLS))
-        self.screen = Screen()
+                                   timeout=TIMEOUT, dimensions=(rows, cols))
+        self.screen = Screen(rows, cols)
         self.raw = ""  # every byte shown, for "was the password ever echoed?"
         self.line = self.col = 0
 

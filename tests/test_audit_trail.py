@@ -62,10 +62,12 @@ def test_contract_mutations_record_exactly_what_changed(staff, make):
     assert _since(mark) == {("create", "contract", "client", None, "Kevin Casey"),
                             ("create", "contract", "total", None, "1000.00"),
                             ("create", "contract", "due", None, "800.50"),
-                            ("create", "contract", "status", None, "draft")}
+                            ("create", "contract", "status", None, "draft"),
+                            ("create", "contract", "adjustment", None, "199.50")}
     mark = _mark()
     contracts.update_contract(boss, contract.id, total="1000.00", due="900")
-    assert _since(mark) == {("update", "contract", "due", "800.50", "900.00")}
+    assert _since(mark) == {("update", "contract", "due", "800.50", "900.00"),
+                            ("update", "contract", "adjustment", None, "-99.50")}
     mark = _mark()
     contracts.sign_contract(boss, contract.id)
     signed_at = Contract.get_by_id(contract.id).signed_at.isoformat(sep=" ", timespec="minutes") + " UTC"

@@ -34,7 +34,8 @@ def test_each_client_command_allowed_and_refused(shell, ids, line, allowed_as, r
 def test_help_of_every_client_command(db_url, monkeypatch):
     shell = open_shell(db_url, monkeypatch)
     names = commands_of("client")
-    assert names == ["client assign", "client create", "client list", "client search",
+    assert names == ["client assign", "client create", "client export", "client export-data",
+                     "client forget", "client import", "client list", "client search",
                      "client update", "client view"]
     for name in names:
         out = shell.ok(f"{name} --help").out

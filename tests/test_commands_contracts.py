@@ -33,7 +33,8 @@ def test_each_contract_command_allowed_and_refused(shell, ids, line, allowed_as,
 def test_help_of_every_contract_command(db_url, monkeypatch):
     shell = open_shell(db_url, monkeypatch)
     names = commands_of("contract")
-    assert names == ["contract cancel", "contract create", "contract list", "contract mine",
+    assert names == ["contract cancel", "contract create", "contract export", "contract import",
+                     "contract list", "contract mine",
                      "contract pay", "contract sign", "contract unpaid", "contract unsigned",
                      "contract update", "contract view"]
     for name in names:

@@ -47,7 +47,8 @@ def test_each_event_command_allowed_and_refused(shell, ids, line, allowed_as, re
 def test_help_of_every_event_command(db_url, monkeypatch):
     shell = open_shell(db_url, monkeypatch)
     names = commands_of("event")
-    assert names == ["event assign", "event create", "event list", "event mine", "event search",
+    assert names == ["event assign", "event calendar", "event create", "event export", "event import",
+                     "event list", "event mine", "event search",
                      "event unassigned", "event upcoming", "event update", "event view"]
     for name in names:
         out = shell.ok(f"{name} --help").out

@@ -13,7 +13,7 @@ from epicshell.services.session import Session
 from epicshell.shell.app import App, Environment
 from epicshell.shell.completion import ShellCompleter, split_line
 
-ANONYMOUS = {"exit", "help", "login", "quit", "setup", "status"}
+ANONYMOUS = {"exit", "help", "login", "quit", "set", "setup", "status"}
 
 
 class Clock:
@@ -171,3 +171,26 @@ def test_completing_never_counts_as_activity(db_url, staff):
     assert not app.execute("whoami")
     assert "session expired after inactivity" in app.env.stderr.getvalue()
     assert app.prompt_text() == "epic> "
+
+
+def test_columns_complete_the_name_after_the_last_comma(app):
+    as_user(app, "ana@epic.test")
+    assert "--columns" in texts(app, "event list --")
+    assert texts(app, "event list --columns lo") == ["location"]
+    found = complete(app, "event list --columns id,na")
+    assert [(c.text, c.display_text, c.start_position) for c in found] == [
+        ("id,name", "name", -len("id,na"))]
+    names = texts(app, "client list --columns id,")
+    assert "id,full_name" in names and "id,id" not in names
+    assert "all" in texts(app, "user list --columns ")
+    assert texts(app, "audit --columns ch") == ["change"]
+
+
+def test_set_completes_names_then_values(db_url, staff):
+    app = make_app(db_url)  # nobody logged in: `set` is for anyone
+    assert texts(app, "se") == ["set", "setup"]
+    assert texts(app, "set ") == ["expanded", "format", "limit"]
+    assert texts(app, "set ex") == ["expanded"]
+    assert texts(app, "set expanded ") == ["auto", "on", "off"]
+    assert texts(app, "set format c") == ["csv"]
+    assert texts(app, "set limit ") == []

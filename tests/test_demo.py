@@ -162,8 +162,8 @@ def test_demo_output_stays_machine_readable_and_failures_still_clean_up(child_en
                             capture_output=True, text=True, cwd=tmp_path, env=child_env, timeout=60)
     assert result.returncode == 1
     assert "-c:4: error: permission denied" in result.stderr
-    welcome, rest = result.stdout.split("\n", 1)
-    data = rest[:rest.index("\n]\n") + 2]
+    assert "Welcome, Nora" in result.stderr  # notices on stderr: stdout starts with the JSON
+    data = result.stdout[:result.stdout.index("\n]\n") + 2]
     assert [c["commercial"] for c in json.loads(data)] == ["Nora Petit"] * 3
     assert not Path(DEMO_PATH.search(result.stdout).group(1)).parent.exists()
 
@@ -216,4 +216,4 @@ def test_demo_data_is_found_after_a_non_editable_build(child_env, tmp_path):
                              "-c", "status"], capture_output=True, text=True, cwd=tmp_path, env=env,
                             timeout=60)
     assert result.returncode == 0, result.stderr
-    assert "Welcome, Ana Lopez (management)" in result.stdout
+    assert "Welcome, Ana Lopez (management)" in result.stderr

@@ -43,6 +43,10 @@ QUOTES = ["'", '"', "\\", "'x", '"unterminated', "a'b", "--", "-", "--help"]
 WORDS = ["management", "gestion", "support", "commercial", "draft", "signed", "cancelled",
          "client", "contract", "event", "user", "-updated", "name", "csv", "json", "table",
          "ana@epic.test", "bill@epic.test", "EPICSHELL_PASSWORD", "ALL", "Kevin Casey"]
+# Files and folders are named relative to the test's own folder, never anywhere else.
+PATHS = ["out.csv", "out.json", "out.ics", "missing.csv", "folder", "no/such/folder/x.csv",
+         "", " ", "-", "a\x00b.csv", "x'y.csv", "１.csv"]
+PATH_ARGS = ("file", "dir")
 CONTROL = st.text(alphabet=st.characters(categories=["Cc"]), min_size=1, max_size=4)
 TEXT = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=40)
 
@@ -71,7 +75,8 @@ def command_lines(draw, ids: dict) -> str:
         if isinstance(param, Arg):
             if param.optional and draw(st.booleans()):
                 continue
-            words.append(draw(values))
+            words.append(draw(st.sampled_from(PATHS)) if param.name in PATH_ARGS
+                         else draw(values))
     options = [p for p in cmd.params if isinstance(p, (Opt, Flag))]
     for param in draw(st.lists(st.sampled_from(options), max_size=4, unique_by=id)
                       if options else st.just([])):
@@ -85,7 +90,9 @@ def command_lines(draw, ids: dict) -> str:
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_no_command_line_is_an_unexpected_error_and_refusals_change_nothing(shell, ids):
+def test_no_command_line_is_an_unexpected_error_and_refusals_change_nothing(shell, ids,
+                                                                          tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # export, calendar and data export write relative files here
     lines = command_lines(ids)
 
     @settings(settings.get_profile(PROFILE))

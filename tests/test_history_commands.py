@@ -200,8 +200,8 @@ def test_the_console_script_runs_history_and_refuses_audit(db_url, staff, tmp_pa
                          "-c", f"history user {staff['support'].id} --format csv"],
                         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.splitlines()[1] == AUDIT_HEADER
+    assert ok.stdout.splitlines()[0] == AUDIT_HEADER  # the greeting went to stderr
     refused = subprocess.run([*base, "-c", "login bill@epic.test", "-c", "audit"],
                              env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert refused.returncode == 1
-    assert refused.stderr.strip().startswith("-c:2: error: permission denied")
+    assert refused.stderr.splitlines()[1].startswith("-c:2: error: permission denied")

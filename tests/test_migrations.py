@@ -209,3 +209,76 @@ def test_sqlite_planner_statistics_exist_after_open(tmp_path):
         assert "contract" in tables and found is not None
     finally:
         close_database()
+
+
+# --- 0005: search text and events' commercial, filled for existing rows -----------------
+
+
+def test_search_text_and_event_commercial_are_filled_for_existing_rows(db):
+    from playhouse.migrations import Runner
+
+    from epicshell.services import clients, events
+
+    _drop_everything(db)
+    Runner(db, str(MIGRATIONS_DIR)).up(target="0004_contract_status_due_index")
+    p = db.param
+    now = "2030-01-01 10:00:00"
+    db.execute_sql(
+        'INSERT INTO "user" (id, email, full_name, name_key, employee_number, department, '
+        "password_hash, active, failed_logins, session_version, version, created_at, updated_at) "
+        f"VALUES (1, 'zoe@epic.test', 'Zoé Müller', 'zoé müller', 'C1', 'commercial', 'x', "
+        f"{p}, 0, 1, 1, {p}, {p})", (True, now, now))
+    db.execute_sql("INSERT INTO client (id, full_name, name_key, email, company, commercial_id, "
+                   f"version, created_at, updated_at) VALUES (1, 'Chloé Dupont', 'chloé dupont', "
+                   f"'cd@acme.fr', 'Crème SA', 1, 1, {p}, {p})", (now, now))
+    db.execute_sql("INSERT INTO contract (id, client_id, commercial_id, total_cents, due_cents, "
+                   f"status, version, created_at, updated_at) VALUES (1, 1, 1, 100, 100, 'signed', "
+                   f"1, {p}, {p})", (now, now))
+    db.execute_sql('INSERT INTO event (id, contract_id, name, name_key, start, "end", location, '
+                   "attendees, version, created_at, updated_at) VALUES (1, 1, 'Gala', 'gala', "
+                   f"{p}, {p}, 'Nice', 10, 1, {p}, {p})", (now, now, now, now))
+    assert migrate(db) == _migration_names()[4:]
+    from epicshell.models import User
+
+    actor = User.get_by_id(1)
+    assert [c.full_name for c in clients.list_clients(actor, search="chloe").rows] == ["Chloé Dupont"]
+    assert [c.full_name for c in clients.list_clients(actor, search="CREME").rows] == [
+        "Chloé Dupont"]
+    assert [e.name for e in events.list_events(actor, search="dupont").rows] == ["Gala"]
+    assert [e.name for e in events.list_events(actor, mine=True).rows] == ["Gala"]
+    assert [u.email for u in User.select().where(User.search_text.contains("zoe  muller"))] == [
+        "zoe@epic.test"]
+
+
+def test_postgresql_role_that_cannot_create_pg_trgm_is_told_what_to_run():
+    """A role without CREATE on its database stops at 0005 with the owner's statement."""
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(f"{PG_ENV} is not set")
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    scratch, role = f"{name}_noext", f"{name}_limited"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
+        admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+        admin.execute(f'CREATE ROLE "{role}" LOGIN')
+        admin.execute(f'CREATE DATABASE "{scratch}"')
+    try:
+        with psycopg.connect(f"{base}/{scratch}", autocommit=True) as owner:
+            owner.execute(f'GRANT CREATE ON SCHEMA public TO "{role}"')
+        limited = f"{base.split('://')[0]}://{role}@{base.split('@', 1)[1]}/{scratch}"
+        message = _refusal(limited)
+        assert "pg_trgm" in message and message.endswith("must run: CREATE EXTENSION pg_trgm;")
+        with psycopg.connect(f"{base}/{scratch}", autocommit=True) as owner:
+            owner.execute("CREATE EXTENSION pg_trgm")
+        handle = open_database(limited)
+        try:
+            assert _applied(handle) == _migration_names()
+        finally:
+            close_database()
+            database.initialize(None)
+    finally:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+            admin.execute(f'DROP ROLE IF EXISTS "{role}"')

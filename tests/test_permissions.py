@@ -16,7 +16,7 @@ import pytest
 from conftest import PASSWORD
 
 from epicshell.errors import NotLoggedIn, PermissionDenied
-from epicshell.services import clients, contracts, events, history, policy, users
+from epicshell.services import agenda, clients, contracts, events, history, policy, reports, users
 
 DEPARTMENTS = ("management", "commercial", "support")
 
@@ -61,6 +61,12 @@ MATRIX = {
     "event update":         ("yes",      "no",       "own"),
     "event assign":         ("yes",      "no",       "no"),
     "audit":                ("yes",      "no",       "no"),
+    # commands.md §9
+    "agenda":               ("yes",      "yes",      "yes"),
+    "report pipeline":      ("yes",      "yes",      "yes"),
+    "report revenue":       ("yes",      "yes",      "yes"),
+    "report unpaid":        ("yes",      "yes",      "yes"),
+    "report workload":      ("yes",      "yes",      "yes"),
 }
 
 # Who owns the "own" and the "other" records: (commercial, support) keys of `staff`.
@@ -155,6 +161,11 @@ READS = {
         w.events[s].id},
     "event history": lambda w, a, s: history.record_history(a, "event", w.events[s].id).total > 0,
     "audit": lambda w, a, s: history.audit_log(a, entity="contract").total > 0,
+    "agenda": lambda w, a, s: agenda.agenda(a).department == a.department,
+    "report pipeline": lambda w, a, s: reports.pipeline(a).total["signed"] == 2,
+    "report revenue": lambda w, a, s: reports.revenue(a).total["amount_signed"] == "2000.00",
+    "report unpaid": lambda w, a, s: reports.unpaid(a).total["total_due"] == "2000.00",
+    "report workload": lambda w, a, s: reports.workload(a, days=3650).rows[-1]["events"] == 2,
 }
 
 WRITES = {
@@ -310,6 +321,8 @@ SERVICE_OF = {
     "event list": events.list_events, "event create": events.create_event,
     "event update": events.update_event, "event assign": events.assign_event,
     "client history": history.record_history, "audit": history.audit_log,
+    "agenda": agenda.agenda, "report pipeline": reports.pipeline, "report revenue": reports.revenue,
+    "report unpaid": reports.unpaid, "report workload": reports.workload,
 }
 
 

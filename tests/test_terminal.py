@@ -26,6 +26,11 @@ if EPICSHELL is None:
 @pytest.fixture
 def world(tmp_path):
     """A SQLite file with Ana (management), Bill (commercial) and Bill's client Kevin Casey."""
+    return make_world(tmp_path)
+
+
+def make_world(tmp_path) -> dict:
+    """The `world` fixture's database, for other terminal test modules too."""
     from epicshell.db import close_database, open_database
     from epicshell.models import database
     from epicshell.services import auth, clients, users

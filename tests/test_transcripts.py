@@ -70,7 +70,7 @@ def test_a_corrupted_copy_fails_with_a_diff_in_transcript_line_numbers(child_env
     assert (f"@@ -{welcome + 1},1 +{welcome + 1},1 @@ epic> login bill@epic.test\n"
             "-Welcome, Bill Boquett (commercial)\n+Welcome, Bill Boquet (commercial)\n") in out
     assert f"@@ -{amount + 1},1 +{amount + 1},1 @@ epic (bill, commercial)> contract pay 2" in out
-    assert out.strip().endswith("2 of 23 commands differ")
+    assert out.strip().endswith("2 of 32 commands differ")
 
 
 # -- the rules of a transcript, on the test database ---------------------------------------------

@@ -13,6 +13,7 @@ from epicshell.errors import AuthenticationError, EpicError
 from epicshell.models import AuditEntry, Client, Contract, Event, User
 from epicshell.services import auth
 from epicshell.shell import wizards
+from epicshell.shell.app import Environment
 from epicshell.shell.fields import CLIENT_FIELDS
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -238,7 +239,10 @@ def test_user_update_department_from_the_list(shell, staff):
 
 def test_run_wizard_returns_text_answers_over_the_given_values(db):
     class Printer:
+        """The part of App a wizard uses: print, and the I/O environment (no terminal)."""
+
         lines: list[str] = []
+        env = Environment()
 
         def print(self, text=""):
             self.lines.append(text)

@@ -17,6 +17,7 @@ from ..safetext import has_control
 from ..security import bcrypt_rounds, dummy_hash, hash_password, hash_rounds, verify_password
 from ..validation import check_password, parse_email, parse_employee_number, parse_name
 from .base import audit, mutation, notify
+from .search import user_text
 
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -110,6 +111,7 @@ def setup_first_user(email: str, full_name: str, employee_number: str, password:
             email=email,
             full_name=full_name,
             name_key=full_name.lower(),
+            search_text=user_text(full_name, email),
             employee_number=employee_number,
             department="management",
             password_hash=hash_password(password),

@@ -141,14 +141,22 @@ def versioned_update(row, values: dict, entity: str, expected_version: int | Non
     row.changed = True  # the caller can tell "updated" from "nothing to change"
 
 
+COUNT_CAP = 10_000  # "of N" is exact up to here; above, "of 10,000+" unless counted exactly
+
+
 @dataclass
 class Page:
-    """One page of a list: the rows and what the table footer needs."""
+    """One page of a list: the rows and what the table footer needs.
+
+    `total` is exact when `capped` is false; when true, more than COUNT_CAP rows match
+    and `total` is COUNT_CAP (the list was not asked to count them all).
+    """
 
     rows: list
     total: int
     page: int
     limit: int
+    capped: bool = False
 
     @property
     def first(self) -> int:
@@ -158,19 +166,48 @@ class Page:
     def last(self) -> int:
         return self.first + len(self.rows) - 1 if self.rows else 0
 
+    @property
+    def total_text(self) -> str:
+        """The "N" of "showing 1-50 of N": `1,204`, or `10,000+` when capped."""
+        return f"{self.total:,}" + ("+" if self.capped else "")
 
-def paginate(query, page: int = 1, limit: int = DEFAULT_LIMIT, count_query=None) -> Page:
-    """One page of QUERY plus the total; COUNT_QUERY, when given, counts the same rows
-    without the joins that only serve display (much cheaper on large tables)."""
-    page = 1 if page is None else int(page)  # 0 is refused below, never taken as "default"
+    @property
+    def has_next(self) -> bool:
+        return self.last < self.total or (self.capped and len(self.rows) == self.limit)
+
+
+def count_rows(query, exact: bool) -> tuple[int, bool]:
+    """(total, capped): an exact count, or one that stops reading after COUNT_CAP + 1 rows."""
+    query = query.order_by()
+    if exact:
+        return query.count(), False
+    found = query.limit(COUNT_CAP + 1).count()  # SELECT COUNT(1) FROM (… LIMIT 10001)
+    return (COUNT_CAP, True) if found > COUNT_CAP else (found, False)
+
+
+def page_bounds(page, limit) -> tuple[int, int]:
+    """PAGE and LIMIT checked (None means the default; 0 is refused, never a default)."""
+    page = 1 if page is None else int(page)
     limit = DEFAULT_LIMIT if limit is None else int(limit)
     if page < 1:
         raise ValidationError("page", "must be 1 or more")
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationError("limit", f"must be between 1 and {MAX_LIMIT}")
-    total = (count_query if count_query is not None else query).order_by().count()
+    return page, limit
+
+
+def paginate(query, page: int = 1, limit: int = DEFAULT_LIMIT, count_query=None,
+             exact: bool = False) -> Page:
+    """One page of QUERY plus the number of rows matching it.
+
+    The count reads at most COUNT_CAP + 1 rows unless EXACT, so a list costs the same on a
+    million rows as on ten thousand. COUNT_QUERY, when given, counts the same rows without
+    the joins that only serve display (much cheaper on large tables).
+    """
+    page, limit = page_bounds(page, limit)
+    total, capped = count_rows(count_query if count_query is not None else query, exact)
     rows = list(query.paginate(page, limit))
-    return Page(rows=rows, total=total, page=page, limit=limit)
+    return Page(rows=rows, total=total, page=page, limit=limit, capped=capped)
 
 
 def like_pattern(text: str) -> str:

@@ -1,11 +1,14 @@
 """Clients: everybody reads them; commercials create (for themselves) and update their own."""
 from __future__ import annotations
 
-from ..errors import PermissionDenied, ValidationError
-from ..models import Client, Contract, User
+from ..errors import ValidationError
+from ..models import Client, Contract, Event, User
 from ..validation import parse_email, parse_id, parse_name, parse_phone, parse_text
 from .base import audit, diff, get_or_404, notify, paginate, versioned_update
 from .policy import COMMERCIAL, MANAGEMENT, requires
+from .search import client_text, matches, ranked_page, refresh_client_events
+from .search import parse as parse_search
+from .staff import check_staff
 
 SORTS = {
     "id": Client.id,
@@ -36,20 +39,36 @@ def _sort_order(sort: str | None):
 
 
 @requires("client.read", write=False)
-def list_clients(actor, *, mine=False, commercial=None, search=None, sort=None, page=1, limit=50):
+def list_clients(actor, *, mine=False, commercial=None, search=None, sort=None, page=1, limit=50,
+                 count=False):
+    """Clients, by id (or SORT); with SEARCH, ranked as search ranks unless SORT is given."""
+    order = _sort_order(sort)
+    query, counted = client_query(actor, mine=mine, commercial=commercial)
+    searched = parse_search(search)
+    if searched and not sort:
+        return ranked_page(Client, searched, query, counted, page, limit, exact=count)
+    if searched:
+        query = query.where(matches(Client, searched))
+        counted = counted.where(matches(Client, searched))
+    return paginate(query.order_by(*order), page, limit, count_query=counted, exact=count)
+
+
+def client_query(actor, *, mine=False, commercial=None, search=None):
+    """(rows with their commercial, the same rows' ids) of the clients the filters select,
+    unordered: what `client list` pages and `client export` streams (SEARCH filters, the
+    list ranks)."""
     conditions = []
     if mine:
         conditions.append(Client.commercial == actor.id)
     if commercial is not None:
         conditions.append(Client.commercial == parse_id(commercial, "commercial"))
-    if search and search.strip():
-        text = search.strip().lower()
-        conditions.append(Client.name_key.contains(text) | Client.email.contains(text)
-                          | Client.company.contains(search.strip()))
+    searched = parse_search(search)
+    if searched:
+        conditions.append(matches(Client, searched))
     query, counted = _with_commercial(), Client.select(Client.id)
     for condition in conditions:
         query, counted = query.where(condition), counted.where(condition)
-    return paginate(query.order_by(*_sort_order(sort)), page, limit, count_query=counted)
+    return query, counted
 
 
 @requires("client.read", write=False)
@@ -63,12 +82,17 @@ def get_client(actor, client_id):
 
 
 def _commercial(user_id, field="commercial") -> User:
-    user = get_or_404(User, user_id, "user", lock=True)
-    if user.department != COMMERCIAL:
-        raise ValidationError(field, f"user {user.id} is not in the commercial department")
-    if not user.active:
-        raise ValidationError(field, f"user {user.id} is deactivated")
-    return user
+    return check_staff(get_or_404(User, user_id, "user", lock=True), COMMERCIAL, field)
+
+
+def emails_taken(emails) -> set[str]:
+    """Which of EMAILS (lower-case) already belong to a client: one query for many."""
+    emails = list(emails)
+    return {row[0] for row in Client.select(Client.email).where(Client.email.in_(emails)).tuples()}
+
+
+def email_taken_error(email: str, field: str = "email") -> ValidationError:
+    return ValidationError(field, f"{email!r} is already used by another client")
 
 
 def _email_free(email: str, exclude_id: int | None = None) -> None:
@@ -76,28 +100,42 @@ def _email_free(email: str, exclude_id: int | None = None) -> None:
     if exclude_id is not None:
         query = query.where(Client.id != exclude_id)
     if query.exists():
-        raise ValidationError("email", f"{email!r} is already used by another client")
+        raise email_taken_error(email)
+
+
+def clean_client(*, full_name, email, phone=None, company=None) -> dict:
+    """The value rules (§5) of a client's own fields: the one check of create and import."""
+    full_name = parse_name(full_name)
+    return {"full_name": full_name, "name_key": full_name.lower(), "email": parse_email(email),
+            "phone": parse_phone(phone), "company": parse_text("company", company, required=False)}
+
+
+def new_client_owner(actor, commercial, field: str = "commercial",
+                     missing: str = "is required: the id of a commercial user") -> User:
+    """Who a new client belongs to: management names a commercial (a User or an id),
+    a commercial's new clients are always their own."""
+    if actor.department != MANAGEMENT:
+        named = commercial.id if isinstance(commercial, User) else \
+            None if commercial is None else parse_id(commercial, field)
+        if named is not None and named != actor.id:
+            raise ValidationError(field, "a commercial's new clients are always their own")
+        return actor
+    if commercial is None:
+        raise ValidationError(field, missing)
+    if isinstance(commercial, User):
+        return check_staff(commercial, COMMERCIAL, field)
+    return _commercial(commercial, field)
 
 
 @requires("client.create")
 def create_client(actor, *, full_name, email, phone=None, company=None, commercial=None):
     """Create a client; a commercial's clients are their own, management names the commercial."""
-    full_name = parse_name(full_name)
-    email = parse_email(email)
-    phone = parse_phone(phone)
-    company = parse_text("company", company, required=False)
-    if actor.department == MANAGEMENT:
-        if commercial is None:
-            raise ValidationError("commercial", "is required: the id of a commercial user")
-        owner = _commercial(commercial)
-    else:
-        if commercial is not None and parse_id(commercial, "commercial") != actor.id:
-            raise PermissionDenied("only management chooses a client's commercial; your new "
-                                   "clients are always your own (leave out --commercial)")
-        owner = actor
-    _email_free(email)
-    client = Client.create(full_name=full_name, name_key=full_name.lower(), email=email,
-                           phone=phone, company=company, commercial=owner.id)
+    values = clean_client(full_name=full_name, email=email, phone=phone, company=company)
+    owner = new_client_owner(actor, commercial)
+    _email_free(values["email"])
+    full_name, email, phone, company = (values[k] for k in ("full_name", "email", "phone", "company"))
+    client = Client.create(**values, commercial=owner.id,
+                           search_text=client_text(full_name, email, company))
     audit(actor, "create", "client", client.id, {
         "full_name": (None, full_name), "email": (None, email), "phone": (None, phone),
         "company": (None, company), "commercial": (None, owner.full_name)})
@@ -123,8 +161,13 @@ def update_client(actor, client, *, full_name=None, email=None, phone=None, comp
         update = {k: new for k, (_old, new) in changes.items()}
         if "full_name" in update:
             update["name_key"] = update["full_name"].lower()
+        if changes.keys() & {"full_name", "email", "company"}:
+            merged = {f: values.get(f, getattr(client, f)) for f in ("full_name", "email", "company")}
+            update["search_text"] = client_text(**merged)
         versioned_update(client, update, "client", expected_version)
         audit(actor, "update", "client", client.id, changes)
+        if "full_name" in changes:  # the client's name is part of its events' search text
+            refresh_client_events([client.id])
     return client
 
 
@@ -141,6 +184,7 @@ def assign_client(actor, client, commercial_id):
     if contract_ids:
         Contract.update({Contract.commercial: owner.id, Contract.version: Contract.version + 1}).where(
             Contract.id.in_(contract_ids)).execute()
+        Event.update({Event.commercial: owner.id}).where(Event.contract.in_(contract_ids)).execute()
         for ident in contract_ids:
             audit(actor, "assign", "contract", ident,
                   {"commercial": (previous.full_name, owner.full_name)})

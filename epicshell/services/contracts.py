@@ -6,6 +6,8 @@ two staff recording payments at once can never take the amount due below zero.
 """
 from __future__ import annotations
 
+from peewee import fn
+
 from ..errors import EpicError, NotFound, ValidationError
 from ..models import Client, Contract, Payment, User, utcnow
 from ..validation import CONTRACT_STATUSES, format_cents, parse_amount, parse_id
@@ -24,7 +26,14 @@ def _with_names():
 
 @requires("contract.read", write=False)
 def list_contracts(actor, *, mine=False, unsigned=False, unpaid=False, status=None, client=None,
-                   page=1, limit=50):
+                   page=1, limit=50, count=False):
+    query, counted = contract_query(actor, mine=mine, unsigned=unsigned, unpaid=unpaid,
+                                    status=status, client=client)
+    return paginate(query.order_by(Contract.id), page, limit, count_query=counted, exact=count)
+
+
+def contract_query(actor, *, mine=False, unsigned=False, unpaid=False, status=None, client=None):
+    """(rows with their names, the same rows' ids) of the contracts the filters select."""
     conditions = []
     if mine:
         conditions.append(Contract.commercial == actor.id)
@@ -42,7 +51,7 @@ def list_contracts(actor, *, mine=False, unsigned=False, unpaid=False, status=No
     query, counted = _with_names(), Contract.select(Contract.id)
     for condition in conditions:
         query, counted = query.where(condition), counted.where(condition)
-    return paginate(query.order_by(Contract.id), page, limit, count_query=counted)
+    return query, counted
 
 
 @requires("contract.read", write=False)
@@ -59,6 +68,38 @@ def _check_amounts(total_cents: int, due_cents: int) -> None:
                               f"{format_cents(total_cents)}")
 
 
+def clean_amounts(total, due=None) -> tuple[int, int]:
+    """(total_cents, due_cents) of a new contract: due defaults to the total, 0 <= due <= total.
+
+    The one rule of `contract create` and of every imported contract row.
+    """
+    total_cents = parse_amount(total, "total")
+    due_cents = total_cents if due is None or due == "" else parse_amount(due, "due")
+    _check_amounts(total_cents, due_cents)
+    return total_cents, due_cents
+
+
+def _record_adjustment(actor, contract: Contract) -> int:
+    """Record the payment that makes the payments add up to total − due; return its cents.
+
+    Payments always explain total − due: a `due` set below the total without a payment
+    (create or update --due) gets one payment of the difference, marked as an
+    adjustment (negative when due went back up). 0 when nothing was missing.
+    """
+    paid = (Payment.select(fn.COALESCE(fn.SUM(Payment.amount_cents), 0))
+            .where(Payment.contract == contract.id).scalar())
+    missing = contract.total_cents - contract.due_cents - int(paid)
+    if missing:
+        Payment.insert(adjustment_row(actor, contract.id, missing)).execute()
+    return missing
+
+
+def adjustment_row(actor, contract_id: int, cents: int) -> dict:
+    """The payment row explaining CENTS of total − due that no payment explains."""
+    return {"contract": contract_id, "amount_cents": cents, "adjustment": True, "paid_at": utcnow(),
+            "recorded_by": actor.id if actor is not None else None}
+
+
 def _refuse_if_cancelled(contract: Contract) -> None:
     if contract.status == "cancelled":
         raise EpicError(f"contract {contract.id} is cancelled and accepts no change")
@@ -67,14 +108,15 @@ def _refuse_if_cancelled(contract: Contract) -> None:
 @requires("contract.create", Client)
 def create_contract(actor, client, *, total, due=None):
     """A new draft for CLIENT; its commercial is the client's; due defaults to the total."""
-    total_cents = parse_amount(total, "total")
-    due_cents = total_cents if due is None or due == "" else parse_amount(due, "due")
-    _check_amounts(total_cents, due_cents)
+    total_cents, due_cents = clean_amounts(total, due)
     contract = Contract.create(client=client.id, commercial=client.commercial_id,
                                total_cents=total_cents, due_cents=due_cents, status="draft")
-    audit(actor, "create", "contract", contract.id, {
-        "client": (None, client.full_name), "total": (None, format_cents(total_cents)),
-        "due": (None, format_cents(due_cents)), "status": (None, "draft")})
+    changes = {"client": (None, client.full_name), "total": (None, format_cents(total_cents)),
+               "due": (None, format_cents(due_cents)), "status": (None, "draft")}
+    adjusted = _record_adjustment(actor, contract)
+    if adjusted:
+        changes["adjustment"] = (None, format_cents(adjusted))
+    audit(actor, "create", "contract", contract.id, changes)
     notify("contract.created", contract_id=contract.id, client_id=client.id, actor_id=actor.id)
     return contract
 
@@ -95,6 +137,9 @@ def update_contract(actor, contract, *, total=None, due=None, expected_version=N
     if changes:
         versioned_update(contract, {"total_cents": total_cents, "due_cents": due_cents},
                          "contract", expected_version)
+        adjusted = _record_adjustment(actor, contract)
+        if adjusted:
+            changes["adjustment"] = (None, format_cents(adjusted))
         audit(actor, "update", "contract", contract.id, changes)
     return contract
 

@@ -18,7 +18,7 @@ def _entity(value: str, field: str = "entity") -> str:
 
 
 @requires("history.read", write=False)
-def record_history(actor, entity, entity_id, *, page=1, limit=50):
+def record_history(actor, entity, entity_id, *, page=1, limit=50, count=False):
     """Every change of one record, oldest first (it reads as the record's story)."""
     entity = _entity(entity)
     if entity == "user":
@@ -27,11 +27,11 @@ def record_history(actor, entity, entity_id, *, page=1, limit=50):
              .where((AuditEntry.entity == entity)
                     & (AuditEntry.entity_id == parse_id(entity_id)))
              .order_by(AuditEntry.at, AuditEntry.id))
-    return paginate(query, page, limit)
+    return paginate(query, page, limit, exact=count)
 
 
 @requires("audit.read", write=False)
-def audit_log(actor, *, user=None, entity=None, since=None, page=1, limit=50):
+def audit_log(actor, *, user=None, entity=None, since=None, page=1, limit=50, count=False):
     """The latest changes across the system, newest first."""
     query = AuditEntry.select()
     if user is not None:
@@ -40,4 +40,5 @@ def audit_log(actor, *, user=None, entity=None, since=None, page=1, limit=50):
         query = query.where(AuditEntry.entity == _entity(entity))
     if since:
         query = query.where(AuditEntry.at >= parse_datetime(since, "since"))
-    return paginate(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()), page, limit)
+    return paginate(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()), page, limit,
+                    exact=count)

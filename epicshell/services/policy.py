@@ -77,7 +77,16 @@ POLICY: dict[str, dict[str, str]] = {
     "event.update": {MANAGEMENT: ANY, SUPPORT: "assigned event"},
     "event.assign": {MANAGEMENT: ANY},
     "history.read": _READ_ALL,
+    "client.import": {MANAGEMENT: ANY, COMMERCIAL: ANY},
+    "contract.import": {MANAGEMENT: ANY},
+    "event.import": {MANAGEMENT: ANY},
+    "data.export": {MANAGEMENT: ANY},
+    "data.import": {MANAGEMENT: ANY},
+    "client.export_data": {MANAGEMENT: ANY, COMMERCIAL: "own client"},
+    "client.forget": {MANAGEMENT: ANY},
     "audit.read": {MANAGEMENT: ANY},
+    "agenda.read": _READ_ALL,  # each user's own agenda: what needs them now
+    "report.read": _READ_ALL,
 }
 
 _DESCRIPTIONS = {
@@ -94,6 +103,13 @@ _DESCRIPTIONS = {
     "event.update": "update events",
     "event.assign": "assign support to events",
     "audit.read": "read the audit log",
+    "client.import": "import clients",
+    "contract.import": "import contracts",
+    "event.import": "import events",
+    "data.export": "export the whole database",
+    "data.import": "import a whole database",
+    "client.export_data": "export a client's personal data",
+    "client.forget": "erase a client's personal data",
 }
 
 

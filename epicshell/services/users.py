@@ -18,6 +18,8 @@ from ..validation import (
 )
 from .base import audit, diff, get_or_404, notify, paginate, versioned_update
 from .policy import requires
+from .search import parse as parse_search
+from .search import ranked_page, user_text
 
 
 def _unique(field: str, value: str, exclude_id: int | None = None) -> None:
@@ -30,17 +32,18 @@ def _unique(field: str, value: str, exclude_id: int | None = None) -> None:
 
 
 @requires("user.list", write=False)
-def list_users(actor, *, department=None, search=None, inactive=False, page=1, limit=50):
+def list_users(actor, *, department=None, search=None, inactive=False, page=1, limit=50,
+               count=False):
+    """Staff accounts by id; with SEARCH (name, email), ranked as search ranks."""
     query = User.select()
     if department:
         query = query.where(User.department == parse_department(department))
     if inactive:
         query = query.where(User.active == False)
-    if search:
-        text = search.strip().lower()
-        query = query.where(User.name_key.contains(text) | User.email.contains(text)
-                            | (User.employee_number == search.strip()))
-    return paginate(query.order_by(User.id), page, limit)
+    searched = parse_search(search)
+    if searched:
+        return ranked_page(User, searched, query, query.select(User.id), page, limit, exact=count)
+    return paginate(query.order_by(User.id), page, limit, exact=count)
 
 
 @requires("user.view", User, write=False)
@@ -58,6 +61,7 @@ def create_user(actor, *, email, full_name, department, employee_number, passwor
     _unique("email", email)
     _unique("employee_number", employee_number)
     user = User.create(email=email, full_name=full_name, name_key=full_name.lower(),
+                       search_text=user_text(full_name, email),
                        department=department, employee_number=employee_number,
                        password_hash=hash_password(password))
     audit(actor, "create", "user", user.id, {
@@ -91,6 +95,9 @@ def update_user(actor, user, *, email=None, full_name=None, department=None,
     update = {k: new for k, (_old, new) in changes.items()}
     if "full_name" in update:
         update["name_key"] = update["full_name"].lower()
+    if changes.keys() & {"full_name", "email"}:
+        update["search_text"] = user_text(update.get("full_name", user.full_name),
+                                          update.get("email", user.email))
     if "department" in changes:
         update["session_version"] = user.session_version + 1
     versioned_update(user, update, "user", expected_version)
@@ -190,6 +197,8 @@ def _reassign_everything(actor, user: User, heir: User) -> None:
             model.id.in_(ids)).execute()
         for ident in ids:
             audit(actor, "reassign", entity, ident, {field: (user.full_name, heir.full_name)})
+    # Events carry a copy of their contract's commercial (a commercial's `event mine`).
+    Event.update({Event.commercial: heir.id}).where(Event.commercial == user.id).execute()
 
 
 @requires("user.password")

@@ -16,10 +16,13 @@ from typing import TextIO
 
 from ..errors import EpicError, NotLoggedIn, SessionEnded, UsageError
 from ..failures import OutputClosed, reopened, world_failure
+from ..safetext import visible
 from ..services.policy import check
 from ..services.session import Session
+from .display import Display
 from .registry import HelpRequested, resolve
 from .render import Result, page_output, render
+from .tables import Screen, fold
 
 RED, YELLOW, RESET = "\x1b[31m", "\x1b[33m", "\x1b[0m"
 MAX_LINE_BYTES = 64 * 1024  # longer lines are refused before they are split
@@ -42,6 +45,14 @@ class Environment:
         interactive = sys.stdin.isatty() and sys.stdout.isatty()
         color = sys.stdout.isatty() and not no_color and "NO_COLOR" not in os.environ
         return cls(interactive=interactive, color=color)
+
+    def width(self) -> int | None:
+        """The terminal's width in columns; None without a terminal (scripts have no width)."""
+        if not self.interactive:
+            return None
+        import shutil
+
+        return shutil.get_terminal_size().columns
 
 
 class Context:
@@ -87,7 +98,7 @@ class Context:
             raise UsageError("this command needs --yes when not run from a terminal")
         from .wizards import ask_confirm
 
-        if not ask_confirm(question):
+        if not ask_confirm(visible(question)):
             raise EpicError("cancelled: nothing changed")
 
     def secret(self, question: str, *, env_var: str | None = None, confirm: bool = False) -> str:
@@ -103,7 +114,7 @@ class Context:
             return value
         from .wizards import ask_secret
 
-        return ask_secret(question, confirm=confirm)
+        return ask_secret(visible(question), confirm=confirm)
 
 
 class App:
@@ -111,7 +122,7 @@ class App:
                  demo: bool = False):
         self.settings = settings
         self.env = env
-        self.output_format = output_format
+        self.display = Display(format=output_format)  # `set`: this session's preferences
         self.demo = demo
         self.session = Session(settings.secret_key, settings.session_lifetime, settings.session_idle)
         # Called with (exception, error_id) for every unexpected error; monitoring adds Sentry.
@@ -125,17 +136,29 @@ class App:
         self.running = True
         self.error_log = None  # errorlog.ErrorLog, opened at the first unexpected error
 
+    @property
+    def output_format(self) -> str:
+        """The format of a command given no --format (`epicshell --format`, `set format`)."""
+        return self.display.format
+
     # -- output -----------------------------------------------------------------------------
 
     def print(self, text: str = "") -> None:
+        """Write TEXT as is: callers give the shell's own text or already rendered output."""
         print(text, file=self.env.stdout, flush=True)
 
     def error(self, message: str, location: str | None = None) -> None:
+        """The one printer of errors: control characters in quoted input made visible, one
+        line (a line break in the input shows as `\\x0a`), folded to a terminal's width."""
         prefix = f"{location}: " if location else ""
-        text = f"{prefix}error: {message}"
+        text = self._for_stderr(f"{prefix}error: {visible(message)}")
         if self._stderr_color():
             text = f"{RED}{text}{RESET}"
         print(text, file=self.env.stderr, flush=True)
+
+    def _for_stderr(self, text: str) -> str:
+        isatty = getattr(self.env.stderr, "isatty", None)
+        return fold(text, self.env.width() if isatty and isatty() else None)
 
     def _stderr_color(self) -> bool:
         """Colour on stderr only when it is a terminal too (a log file gets plain text)."""
@@ -143,6 +166,8 @@ class App:
         return self.env.color and bool(isatty and isatty())
 
     def notice(self, message: str) -> None:
+        """A message to the user on stderr (banners, warnings), terminal-safe like errors."""
+        message = self._for_stderr(visible(message, keep_newlines=True))
         text = f"{YELLOW}{message}{RESET}" if self._stderr_color() else message
         print(text, file=self.env.stderr, flush=True)
 
@@ -158,9 +183,14 @@ class App:
         else:
             print(message, file=self.env.stderr, flush=True)
 
+    def screen(self, fmt: str) -> Screen:
+        """Where output goes: the terminal's width (None in scripts) and the `set` preferences."""
+        return Screen(width=self.env.width(), expanded=self.display.expanded,
+                      fancy=self.env.interactive and fmt == "table")
+
     def show(self, result: Result, fmt: str | None = None) -> None:
         fmt = fmt or self.output_format
-        text = render(result, fmt, fancy=self.env.interactive and fmt == "table")
+        text = render(result, fmt, self.screen(fmt))
         if not text:
             return
         if self.env.interactive and fmt == "table":
@@ -232,7 +262,7 @@ class App:
         try:
             args = cmd.parse(rest)
         except HelpRequested:
-            self.print(cmd.help_text())
+            self.print(cmd.help_text(self.env.width()))
             return True
         _refuse_control_characters(args)
         actor = self._actor_for(cmd)
@@ -240,10 +270,16 @@ class App:
             check(actor, cmd.operation)  # a refused department hears so before any wizard
         for hook in self.actor_hooks:
             hook(actor)
+        self._fill_preferences(args)
         result = cmd.handler(Context(self, actor, args), args)
         if result is not None:
             self.show(result, getattr(args, "format", None))
         return True
+
+    def _fill_preferences(self, args) -> None:
+        """Options left out take the session's preference (`set limit`); given ones win."""
+        if hasattr(args, "limit") and args.limit is None:
+            args.limit = self.display.limit
 
     def _actor_for(self, cmd):
         """The current user, re-checked (and their activity recorded) before every command.
@@ -319,7 +355,7 @@ class App:
         user = self.session.user if self.session.active else None
         if user is None:
             return "epic> "
-        return f"epic ({user.short_name}, {user.department})> "
+        return f"epic ({visible(user.short_name)}, {user.department})> "
 
 
 def _refuse_control_characters(args) -> None:

@@ -13,6 +13,7 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
 from ..errors import EpicError
+from ..safetext import visible
 from .commands.session import available
 from .registry import Arg, Command, Flag, Opt, load_commands
 
@@ -62,8 +63,9 @@ class ShellCompleter(Completer):
         except Exception as exc:  # a lookup failing must never break the prompt
             self.app.report_unexpected(exc)
             return
-        for text, display, meta, start in candidates:
-            yield Completion(text, start_position=start, display=display, display_meta=meta)
+        for text, display, meta, start in candidates:  # names from the database: made visible
+            yield Completion(text, start_position=start, display=visible(display),
+                             display_meta=visible(meta))
 
     # -- what to offer --------------------------------------------------------------------
 
@@ -162,5 +164,6 @@ class ShellCompleter(Completer):
                 value, meta = parts[len(before)], "" if len(parts) > len(before) + 1 else meta
             if value not in seen:
                 seen.add(value)
-                found.append((value, value, meta, -len(current)))
+                shown = value.rsplit(",", 1)[-1]  # `--columns id,na` lists `name`, inserts `id,name`
+                found.append((value, shown, meta, -len(current)))
         return found

@@ -58,8 +58,9 @@ class Flag:
 
 FORMAT = Opt("--format", "output format", metavar="FMT", choices=FORMATS)
 PAGING = (
-    Opt("--limit", "rows per page (default 50)", metavar="N"),
+    Opt("--limit", "rows per page (default 50, see `set limit`)", metavar="N"),
     Opt("--page", "page number (default 1)", metavar="N"),
+    Flag("--count", "count every match (above 10,000 the footer says 10,000+)"),
 )
 YES = Flag("--yes", "do not ask for confirmation (required without a terminal)")
 
@@ -112,19 +113,37 @@ class Command:
     def parse(self, words: list[str]) -> argparse.Namespace:
         return self.parser().parse_args(_attach_dash_values(self, words))
 
-    def help_text(self) -> str:
-        lines = [f"usage: {self.usage()}", "", self.summary]
+    def help_text(self, width: int | None = None) -> str:
+        """Usage, summary, options and examples, within HELP_WIDTH columns (or a narrower
+        terminal's WIDTH); examples are never broken, so they can be copied."""
+        def wrap_help(text, indent=""):
+            return wrap_lines(text, indent, width)
+
+        lines = wrap_help(f"usage: {self.usage()}", " " * len(f"usage: {self.name} "))
+        lines += ["", *wrap_help(self.summary)]
         if self.params:
             lines.append("")
             width = max(len(_param_label(p)) for p in self.params) + 2
             for p in self.params:
-                lines.append(f"  {_param_label(p).ljust(width)}{p.help}")
+                lines += wrap_help(f"  {_param_label(p).ljust(width)}{p.help}", " " * (width + 2))
             lines.append(f"  {'--help'.ljust(width)}show this help")
         if self.examples:
             lines.append("")
             lines.append("examples:")
             lines.extend(f"  {example}" for example in self.examples)
         return "\n".join(lines)
+
+
+HELP_WIDTH = 80  # what the shell writes itself fits 80 columns (commands.md §7)
+
+
+def wrap_lines(text: str, indent: str = "", width: int | None = None) -> list[str]:
+    """TEXT folded at spaces to HELP_WIDTH (or WIDTH, if narrower), INDENT on later lines."""
+    import textwrap
+
+    width = min(HELP_WIDTH, width or HELP_WIDTH)
+    return textwrap.wrap(text, width, subsequent_indent=indent, break_on_hyphens=False,
+                         break_long_words=False) or [""]
 
 
 def _param_label(p) -> str:
@@ -225,11 +244,17 @@ def load_commands() -> dict[str, Command]:
     tell whether the others are loaded.
     """
     from .commands import (  # noqa: F401
+        agenda,
         audit,
+        calendar,
         clients,
         contracts,
         events,
+        gdpr,
+        reports,
         session,
+        settings,
+        transfer,
         users,
     )
     return REGISTRY

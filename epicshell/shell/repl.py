@@ -213,7 +213,7 @@ def run_interactive(app, history_file: Path | None = None) -> int:
     from .. import __version__
 
     repl = Repl(app, open_history(history_file))
-    app.notice(f"epicshell {__version__}: type `help` for the commands you may run, "
-               "TAB to complete, Ctrl-D to leave.")
+    app.notice(f"epicshell {__version__}: `help` lists your commands, TAB completes, "
+               "Ctrl-D leaves.")
     repl.offer_first_run_setup()
     return repl.loop()

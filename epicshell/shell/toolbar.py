@@ -10,6 +10,7 @@ import math
 
 from ..db import database_label
 from ..errors import EpicError
+from ..safetext import visible
 
 KEYS = "TAB completes · Ctrl-R searches history · Ctrl-D exits"
 
@@ -35,10 +36,11 @@ def minutes_left(app) -> int | None:
 
 
 def toolbar_text(app) -> str:
-    database = database_label(app.settings.database_url) + (" (demo)" if app.demo else "")
+    """The toolbar's text; the user's name and the database label made terminal-safe."""
+    database = visible(database_label(app.settings.database_url)) + (" (demo)" if app.demo else "")
     user = app.session.user if app.session.active else None
     if user is None:
         return f" not logged in · db {database} · {KEYS} "
     left = minutes_left(app)
     session = "session over: log in again" if left == 0 else f"{left} min left"
-    return f" {user.full_name} ({user.department}) · {session} · db {database} · {KEYS} "
+    return f" {visible(user.full_name)} ({user.department}) · {session} · db {database} · {KEYS} "

@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..errors import EpicError, ValidationError
+from ..safetext import visible
 
 CANCELLED = "cancelled: nothing saved"
 SELECT_MAX = 12  # up to this many choices: a list to pick from; more: type-ahead
 HIDDEN = "(hidden)"
+MULTILINE = {"notes"}  # fields whose line breaks are kept when shown
 
 
 class WizardCancelled(EpicError):
@@ -143,7 +145,7 @@ def _choice_completer(choices):
             for value, label in choices:
                 if not typed or value.lower().startswith(typed) or typed in label.lower():
                     yield Completion(value, start_position=-len(document.text_before_cursor),
-                                     display=value, display_meta=label)
+                                     display=visible(value), display_meta=visible(label))
 
     return ChoiceCompleter()
 
@@ -152,7 +154,7 @@ def _ask_choice(field, choices, default: str, earlier: dict) -> str:
     import questionary
 
     if len(choices) <= SELECT_MAX:
-        options = [questionary.Choice(title=label if label == value else f"{value}  {label}",
+        options = [questionary.Choice(title=visible(label if label == value else f"{value}  {label}"),
                                       value=value) for value, label in choices]
         if not field.required:
             options.insert(0, questionary.Choice(title="(none)", value=""))
@@ -177,8 +179,8 @@ def _live_completer(app, lookup):
         def get_completions(self, document, complete_event):
             typed = document.text_before_cursor
             for value, label in lookup(app, typed.strip()):
-                yield Completion(value, start_position=-len(typed), display=value,
-                                 display_meta=label)
+                yield Completion(value, start_position=-len(typed), display=visible(value),
+                                 display_meta=visible(label))
 
     return LiveCompleter()
 
@@ -193,6 +195,14 @@ def _ask_lookup(app, field, default: str, earlier: dict) -> str:
 
 
 def _ask_field(app, field, default: str, earlier: dict) -> str:
+    """FIELD's answer. A current value holding control characters is offered with them made
+    visible; accepting it unchanged keeps the stored value (the escapes are not saved)."""
+    shown = visible(default, keep_newlines=field.name in MULTILINE)
+    answer = _ask_visible_default(app, field, shown, earlier)
+    return default if answer == shown else answer
+
+
+def _ask_visible_default(app, field, default: str, earlier: dict) -> str:
     if field.secret:
         return ask_secret(field.label, confirm=True)
     if field.lookup:
@@ -204,13 +214,15 @@ def _ask_field(app, field, default: str, earlier: dict) -> str:
                     validate=answer_checker(field, earlier))
 
 
-def _shown(field, value, choices_of) -> str:
+def _shown(field, value, choices_of, indent: int) -> str:
+    """VALUE as the summary shows it: terminal-safe, a note's lines kept and indented."""
     if value is None or value == "":
         return "(empty)"
     if field.secret:
         return HIDDEN
     label = dict(choices_of(field)).get(str(value))
-    return f"{value} ({label})" if label and label != str(value) else str(value)
+    text = f"{value} ({label})" if label and label != str(value) else str(value)
+    return visible(text, keep_newlines=field.name in MULTILINE).replace("\n", "\n" + " " * indent)
 
 
 def _summary(app, title: str, fields, values: dict, defaults: dict) -> str:
@@ -233,8 +245,16 @@ def _summary(app, title: str, fields, values: dict, defaults: dict) -> str:
         value = values.get(field.name)
         changed = bool(defaults) and str(value or "") != str(defaults.get(field.name) or "")
         mark = "  (changed)" if changed else ""
-        lines.append(f"  {(field.label + ':').ljust(width)}{_shown(field, value, choices_of)}{mark}")
+        shown = _shown(field, value, choices_of, width + 2)
+        lines.append(f"  {(field.label + ':').ljust(width)}{shown}{mark}")
     return "\n".join(lines)
+
+
+def _show(app, text: str) -> None:
+    """A wizard's own text, folded to the terminal's width (values were made visible)."""
+    from .tables import fold
+
+    app.print(fold(text, app.env.width()))
 
 
 def run_wizard(app, title: str, fields, to_ask, given: dict, defaults: dict) -> dict:
@@ -246,7 +266,7 @@ def run_wizard(app, title: str, fields, to_ask, given: dict, defaults: dict) -> 
     """
     asked = {f.name for f in to_ask}
     if title:
-        app.print(f"{title} (Ctrl-C cancels; nothing is saved until you confirm)")
+        _show(app, f"{title} (Ctrl-C cancels; nothing is saved until you confirm)")
     answers = dict(given)
     for field in fields:
         if field.name not in asked:
@@ -255,7 +275,7 @@ def run_wizard(app, title: str, fields, to_ask, given: dict, defaults: dict) -> 
         earlier = {**{k: v for k, v in defaults.items() if v is not None},
                    **{k: v for k, v in answers.items() if v is not None}}
         answers[field.name] = _ask_field(app, field, default, earlier)
-    app.print(_summary(app, title, fields, answers, defaults))
+    _show(app, _summary(app, title, fields, answers, defaults))
     if not ask_confirm("Save?", default=True):
         raise WizardCancelled()
     return answers

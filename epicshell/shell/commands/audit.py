@@ -11,12 +11,11 @@ from ...services import history
 from ...services.policy import may
 from ...services.records import AUDIT_KEYS, audit_record
 from .. import lookups
+from ..columns import AUDIT, HISTORY
 from ..registry import FORMAT, PAGING, Arg, Opt, command
 from ..render import Result
 from .common import paging
 
-HISTORY_TABLE_KEYS = ("at", "actor", "action", "field", "change")
-AUDIT_TABLE_KEYS = ("at", "actor", "action", "entity", "entity_id", "field", "change")
 ARROW = " → "
 RECORD_IDS = {
     "user": lookups.user_ids,
@@ -51,24 +50,22 @@ def _change(record: dict) -> str:
     return f"{'' if old is None else old}{ARROW}{'' if new is None else new}"
 
 
-def _result(ctx, args, page, table_keys, empty: str) -> Result:
-    """Rows for the chosen format: the §2 keys for csv/json, a `change` column for tables."""
-    fmt = args.format or ctx.app.output_format
-    if fmt != "table":
-        return Result.listing(page, audit_record, AUDIT_KEYS, empty=empty)
+def _result(args, page, columns, empty: str) -> Result:
+    """The entries with their §2 keys for CSV/JSON; a table may also show a `change` column."""
+    chosen = columns.pick(args.columns)
 
-    def table_row(entry):
+    def with_change(entry):
         record = audit_record(entry)
         return {**record, "change": _change(record)}
 
-    return Result.listing(page, table_row, table_keys, empty=empty)
+    return Result.listing(page, with_change, AUDIT_KEYS, empty=empty, columns=chosen)
 
 
 @command("history", summary="The audit trail of one record: when, who, what changed (old → new).",
          operation="history.read",
          params=(Arg("target", "user, client, contract or event, then its id", many=True,
                      complete=history_targets, metavar="ENTITY ID"),
-                 FORMAT, *PAGING),
+                 FORMAT, HISTORY.option(), *PAGING),
          examples=("history client 12", "history contract 7 --format csv",
                    "history user 4 --limit 10 --page 2"))
 def history_(ctx, args):
@@ -76,9 +73,9 @@ def history_(ctx, args):
         raise UsageError("history: give an entity and an id, e.g. `history client 12` "
                          "(usage: history ENTITY ID)")
     entity, ident = args.target
+    HISTORY.pick(args.columns)  # a bad --columns is refused before the query
     page = history.record_history(ctx.actor, entity, ident, **paging(args))
-    return _result(ctx, args, page, HISTORY_TABLE_KEYS,
-                   empty=f"no history for {entity.lower()} {ident}")
+    return _result(args, page, HISTORY, empty=f"no history for {entity.lower()} {ident}")
 
 
 @command("audit", summary="The latest changes across the system, newest first (management).",
@@ -88,10 +85,11 @@ def history_(ctx, args):
                  Opt("--entity", "only user, client, contract or event", metavar="E",
                      complete=lookups.entities),
                  Opt("--since", "only changes from this local date/time on", metavar="DATE"),
-                 FORMAT, *PAGING),
+                 FORMAT, AUDIT.option(), *PAGING),
          examples=("audit", "audit --entity contract --since 2026-01-01",
                    "audit --user 3 --format json"))
 def audit_(ctx, args):
+    AUDIT.pick(args.columns)  # a bad --columns is refused before the query
     page = history.audit_log(ctx.actor, user=args.user, entity=args.entity, since=args.since,
                              **paging(args))
-    return _result(ctx, args, page, AUDIT_TABLE_KEYS, empty="no changes match")
+    return _result(args, page, AUDIT, empty="no changes match")

@@ -10,6 +10,7 @@ from ...services.records import (
 )
 from ...validation import parse_search
 from .. import lookups
+from ..columns import CLIENT, CONTRACT, EVENT
 from ..fields import CLIENT_FIELDS, COMMERCIAL_FIELD
 from ..registry import FORMAT, PAGING, Arg, Flag, Opt, command
 from ..render import Result, Section
@@ -18,15 +19,17 @@ from .common import given, nothing_changed, paging, run_update
 CLIENT_ID = Arg("id", "client id", complete=lookups.client_ids)
 FIELD_OPTS = tuple(Opt(f.flag, f.label.lower(), metavar=f.name.upper()) for f in CLIENT_FIELDS)
 RELATED_LIMIT = 20  # a view shows the first related records; the list commands page them all
-RELATED_CONTRACT_KEYS = ("id", "status", "total", "due", "signed_at")
-RELATED_EVENT_KEYS = ("id", "name", "start", "end", "support", "location")
+COLUMNS = CLIENT.option()
 
 
 def _list(ctx, args, search=None):
+    columns = CLIENT.pick(args.columns)
     page = clients.list_clients(ctx.actor, mine=getattr(args, "mine", False),
                                 commercial=getattr(args, "commercial", None),
-                                search=parse_search(search), sort=getattr(args, "sort", None), **paging(args))
-    return Result.listing(page, client_record, CLIENT_KEYS, empty="no clients match")
+                                search=parse_search(search), sort=getattr(args, "sort", None),
+                                **paging(args))
+    return Result.listing(page, client_record, CLIENT_KEYS, empty="no clients match",
+                          columns=columns)
 
 
 @command("client list", summary="List clients (everyone may read every client).",
@@ -37,7 +40,7 @@ def _list(ctx, args, search=None):
                  Opt("--search", "text in the name, email or company", metavar="TEXT"),
                  Opt("--sort", "id, name, company, created, updated (prefix - to reverse)",
                      metavar="FIELD"),
-                 FORMAT, *PAGING),
+                 FORMAT, COLUMNS, *PAGING),
          examples=("client list --mine", "client list --search casey --format csv",
                    "client list --sort -updated --limit 10"))
 def client_list(ctx, args):
@@ -45,7 +48,7 @@ def client_list(ctx, args):
 
 
 @command("client search", summary="Find clients by name, email or company.",
-         operation="client.read", params=(Arg("text", "what to look for"), FORMAT, *PAGING),
+         operation="client.read", params=(Arg("text", "what to look for"), FORMAT, COLUMNS, *PAGING),
          examples=("client search casey",))
 def client_search(ctx, args):
     return _list(ctx, args, search=args.text)
@@ -59,9 +62,9 @@ def client_view(ctx, args):
     its_contracts = contracts.list_contracts(ctx.actor, client=client.id, limit=RELATED_LIMIT)
     its_events = events.list_events(ctx.actor, client=client.id, limit=RELATED_LIMIT)
     return Result.view(client_record(client), CLIENT_KEYS, sections=[
-        Section.of_page("contracts", its_contracts, contract_record, RELATED_CONTRACT_KEYS,
+        Section.of_page("contracts", its_contracts, contract_record, CONTRACT.default,
                         more=f"contract list --client {client.id}"),
-        Section.of_page("events", its_events, event_record, RELATED_EVENT_KEYS,
+        Section.of_page("events", its_events, event_record, EVENT.default,
                         more=f"event list --client {client.id}"),
     ])
 
@@ -70,8 +73,8 @@ def client_view(ctx, args):
          operation="client.create",
          params=(*FIELD_OPTS, Opt("--commercial", "the commercial in charge (management only)",
                                   metavar="ID", complete=lookups.commercial_ids)),
-         examples=("client create --full-name 'Kevin Casey' --email kevin@startup.io "
-                   "--phone '+33 6 12 34 56 78' --company 'Cool Startup LLC'",
+         examples=("client create --full-name 'Kevin Casey' --email kevin@startup.io",
+                   "client create --full-name Ana --email ana@x.io --phone '+33 6 12 34 56 78'",
                    "client create   (opens the wizard)"))
 def client_create(ctx, args):
     fields = list(CLIENT_FIELDS)

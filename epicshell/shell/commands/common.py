@@ -15,12 +15,14 @@ def whole_number(args, name: str, parse=parse_whole) -> int | None:
 
 
 def paging(args) -> dict:
-    """`--page` and `--limit` as the services take them, checked as whole numbers."""
+    """`--page`, `--limit` (checked as whole numbers) and `--count` as the services take them."""
     values = {}
     for name, parse in (("page", parse_page), ("limit", parse_limit)):
         number = whole_number(args, name, parse)
         if number is not None:
             values[name] = number
+    if getattr(args, "count", False):
+        values["count"] = True
     return values
 
 

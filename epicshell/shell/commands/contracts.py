@@ -9,6 +9,7 @@ from ...services import clients, contracts, events
 from ...services.records import CONTRACT_KEYS, contract_record, event_record
 from ...validation import format_cents, parse_amount, parse_id
 from .. import lookups
+from ..columns import CONTRACT, EVENT
 from ..fields import CONTRACT_FIELDS, Field
 from ..registry import FORMAT, PAGING, YES, Arg, Flag, Opt, command
 from ..render import Result, Section
@@ -20,13 +21,15 @@ AMOUNT_OPTS = (Opt("--total", "total amount, e.g. 1500 or 1500.50", metavar="AMO
 CLIENT_FIELD = Field("client", "Client", "the id of a client (yours, for a commercial)",
                      lambda value: parse_id(value, "client"),
                      lookup=lookups.own_client_ids)
-PAYMENT_KEYS = ("id", "amount", "paid_at", "recorded_by")
-RELATED_EVENT_KEYS = ("id", "name", "start", "end", "support", "location")
+PAYMENT_KEYS = ("id", "amount", "paid_at", "recorded_by", "adjustment")
+COLUMNS = CONTRACT.option()
 
 
 def _list(ctx, args, **filters):
+    columns = CONTRACT.pick(args.columns)
     page = contracts.list_contracts(ctx.actor, **filters, **paging(args))
-    return Result.listing(page, contract_record, CONTRACT_KEYS, empty="no contracts match")
+    return Result.listing(page, contract_record, CONTRACT_KEYS, empty="no contracts match",
+                          columns=columns)
 
 
 @command("contract list", summary="List contracts (everyone may read every contract).",
@@ -38,7 +41,7 @@ def _list(ctx, args, **filters):
                      complete=lookups.statuses),
                  Opt("--client", "only this client's contracts", metavar="ID",
                      complete=lookups.client_ids),
-                 FORMAT, *PAGING),
+                 FORMAT, COLUMNS, *PAGING),
          examples=("contract list --unsigned --mine", "contract list --client 12 --format json"))
 def contract_list(ctx, args):
     return _list(ctx, args, mine=args.mine, unsigned=args.unsigned, unpaid=args.unpaid,
@@ -50,7 +53,7 @@ def _shortcut(verb: str, summary: str, **filters) -> None:
     flags = " ".join(f"--{name}" for name in filters)
 
     @command(f"contract {verb}", summary=f"{summary} (same as `contract list {flags}`).",
-             operation="contract.read", params=(FORMAT, *PAGING),
+             operation="contract.read", params=(FORMAT, COLUMNS, *PAGING),
              examples=(f"contract {verb}", f"contract {verb} --format csv"))
     def shortcut(ctx, args):
         return _list(ctx, args, **filters)
@@ -67,6 +70,7 @@ def _payment_record(payment) -> dict:
         "amount": format_cents(payment.amount_cents),
         "paid_at": payment.paid_at,
         "recorded_by": payment.recorded_by.full_name if payment.recorded_by_id else None,
+        "adjustment": bool(payment.adjustment),
     }
 
 
@@ -79,7 +83,7 @@ def contract_view(ctx, args):
     return Result.view(contract_record(contract), CONTRACT_KEYS, sections=[
         Section("payments", [_payment_record(p) for p in contracts.payments_of(contract.id)],
                 PAYMENT_KEYS),
-        Section.of_page("events", its_events, event_record, RELATED_EVENT_KEYS,
+        Section.of_page("events", its_events, event_record, EVENT.default,
                         more=f"event list --contract {contract.id}"),
     ])
 

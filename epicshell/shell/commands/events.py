@@ -9,6 +9,7 @@ from ...services import contracts, events
 from ...services.records import EVENT_KEYS, contract_record, event_record
 from ...validation import format_local, parse_days, parse_search
 from .. import lookups
+from ..columns import CONTRACT, EVENT
 from ..fields import EVENT_FIELDS
 from ..registry import FORMAT, PAGING, Arg, Flag, Opt, command
 from ..render import Result, Section
@@ -28,12 +29,14 @@ _FIELD_HELP = {"start": "start, local time YYYY-MM-DD HH:MM", "end": "end, after
 FIELD_OPTS = tuple(Opt(f.flag, _FIELD_HELP.get(f.name, f.label.lower()), metavar=f.name.upper())
                    for f in EVENT_FIELDS)
 DAYS = Opt("--days", "with --upcoming: how many days ahead (default 30)", metavar="N")
-CONTRACT_SECTION_KEYS = ("id", "status", "commercial", "total", "due", "signed_at")
+COLUMNS = EVENT.option()
 
 
 def _list(ctx, args, **filters):
+    columns = EVENT.pick(args.columns)
     page = events.list_events(ctx.actor, **filters, **paging(args))
-    return Result.listing(page, event_record, EVENT_KEYS, empty="no events match")
+    return Result.listing(page, event_record, EVENT_KEYS, empty="no events match",
+                          columns=columns)
 
 
 @command("event list", summary="List events, soonest first (everyone may read every event).",
@@ -49,7 +52,7 @@ def _list(ctx, args, **filters):
                  Opt("--client", "only this client's events", metavar="ID",
                      complete=lookups.client_ids),
                  Opt("--search", "text in the name, location or client name", metavar="TEXT"),
-                 FORMAT, *PAGING),
+                 FORMAT, COLUMNS, *PAGING),
          examples=("event list --unassigned", "event list --upcoming --days 7 --format csv"))
 def event_list(ctx, args):
     return _list(ctx, args, mine=args.mine, unassigned=args.unassigned, upcoming=args.upcoming,
@@ -58,7 +61,8 @@ def event_list(ctx, args):
 
 
 @command("event mine", summary="Your events: assigned to you, or of your clients "
-         "(same as `event list --mine`).", operation="event.read", params=(FORMAT, *PAGING),
+         "(same as `event list --mine`).", operation="event.read",
+         params=(FORMAT, COLUMNS, *PAGING),
          examples=("event mine",))
 def event_mine(ctx, args):
     return _list(ctx, args, mine=True)
@@ -66,21 +70,23 @@ def event_mine(ctx, args):
 
 @command("event unassigned", summary="Events without a support contact "
          "(same as `event list --unassigned`).", operation="event.read",
-         params=(FORMAT, *PAGING), examples=("event unassigned",))
+         params=(FORMAT, COLUMNS, *PAGING), examples=("event unassigned",))
 def event_unassigned(ctx, args):
     return _list(ctx, args, unassigned=True)
 
 
 @command("event upcoming", summary="Events starting in the next N days, 30 unless --days "
          "(same as `event list --upcoming`).", operation="event.read",
-         params=(Opt("--days", "how many days ahead (default 30)", metavar="N"), FORMAT, *PAGING),
+         params=(Opt("--days", "how many days ahead (default 30)", metavar="N"), FORMAT,
+                 COLUMNS, *PAGING),
          examples=("event upcoming", "event upcoming --days 7"))
 def event_upcoming(ctx, args):
     return _list(ctx, args, upcoming=True, days=whole_number(args, "days", parse_days))
 
 
 @command("event search", summary="Find events by name, location or client name.",
-         operation="event.read", params=(Arg("text", "what to look for"), FORMAT, *PAGING),
+         operation="event.read",
+         params=(Arg("text", "what to look for"), FORMAT, COLUMNS, *PAGING),
          examples=("event search gala",))
 def event_search(ctx, args):
     return _list(ctx, args, search=parse_search(args.text))
@@ -93,7 +99,7 @@ def event_view(ctx, args):
     event = events.get_event(ctx.actor, args.id)
     contract = contracts.get_contract(ctx.actor, event.contract_id)
     return Result.view(event_record(event), EVENT_KEYS, sections=[
-        Section("contract", [contract_record(contract)], CONTRACT_SECTION_KEYS),
+        Section("contract", [contract_record(contract)], CONTRACT.default),
     ])
 
 
@@ -102,8 +108,8 @@ def event_view(ctx, args):
          params=(Arg("contract_id", "a signed contract (of your client, for a commercial)",
                      complete=lookups.contract_ids, metavar="CONTRACT_ID"),
                  *FIELD_OPTS),
-         examples=("event create 7 --name 'Launch party' --start '2030-06-01 18:00' "
-                   "--end '2030-06-01 23:00' --location Paris --attendees 120",
+         examples=("event create 7 --name Gala --start '2030-06-01 18:00' --end 2030-06-02",
+                   "event create 7 --name Gala --start 2030-06-01 --end 2030-06-02 --location Lyon",
                    "event create 7   (opens the wizard)"))
 def event_create(ctx, args):
     refuse_early(ctx, "event.create", contracts.get_contract(ctx.actor, args.contract_id))

@@ -9,7 +9,7 @@ from ...errors import EpicError, UsageError
 from ...services import auth
 from ...services.policy import may
 from ..fields import USER_FIELDS
-from ..registry import Arg, Opt, command, load_commands, password_env_opt, resolve
+from ..registry import Arg, Opt, command, load_commands, password_env_opt, resolve, wrap_lines
 from ..render import Result
 
 
@@ -48,7 +48,21 @@ def login(ctx, args):
         email = ask_text("Email")
     password = ctx.secret("Password", env_var=args.password_env)
     user = ctx.app.session.login(email, password)
-    ctx.app.say(f"Welcome, {user.full_name} ({user.department})")
+    lines = [f"Welcome, {user.full_name} ({user.department})"]
+    if ctx.interactive:  # a person starting their day; scripts and transcripts get no agenda
+        lines.extend(_agenda_brief(ctx.app, user))
+    ctx.app.say("\n".join(lines))  # a notice: on stderr in scripts
+
+
+def _agenda_brief(app, user) -> list[str]:
+    """The agenda's short form; a failure there is reported but never spoils the login."""
+    from .agenda import brief
+
+    try:
+        return brief(user)
+    except Exception as exc:
+        app.report_unexpected(exc)
+        return []
 
 
 @command("logout", summary="End the session.", login=False)
@@ -93,8 +107,8 @@ def status(ctx, args):
                  Opt("--full-name", "full name", metavar="NAME"),
                  Opt("--employee-number", "employee number", metavar="X"),
                  password_env_opt()),
-         examples=("setup --email ana@epic.test --full-name 'Ana Lopez' --employee-number M001 "
-                   "--password-env ADMIN_PASSWORD",))
+         examples=("setup --email ana@epic.test --full-name 'Ana Lopez' --employee-number M001",
+                   "setup ... --password-env ADMIN_PASSWORD   (scripts)"))
 def setup(ctx, args):
     if not auth.needs_setup():
         raise EpicError("setup is only possible while the database has no user; log in instead")
@@ -120,7 +134,7 @@ def help_(ctx, args):
     registry = load_commands()
     if args.topic:
         cmd, _rest = resolve(args.topic)
-        return Result(message=cmd.help_text())
+        return Result(message=cmd.help_text(ctx.app.env.width()))
     actor = ctx.actor
     groups: dict[str, list] = {}
     for name, cmd in sorted(registry.items()):
@@ -131,7 +145,9 @@ def help_(ctx, args):
     for group in sorted(groups, key=lambda g: (g != "session", g)):
         lines.append(f"{group}:")
         width = max(len(c.name) for c in groups[group]) + 2
-        lines.extend(f"  {c.name.ljust(width)}{c.summary}" for c in groups[group])
+        for c in groups[group]:
+            lines.extend(wrap_lines(f"  {c.name.ljust(width)}{c.summary}", " " * (width + 2),
+                                    ctx.app.env.width()))
     lines.append("")
     lines.append("Type `help COMMAND` or `COMMAND --help` for options and examples.")
     if actor is None:

@@ -10,6 +10,7 @@ from ...services import users
 from ...services.records import USER_KEYS, user_record
 from ...validation import parse_search
 from .. import lookups
+from ..columns import USER
 from ..fields import USER_FIELDS
 from ..registry import FORMAT, PAGING, YES, Arg, Flag, Opt, command
 from ..render import Result
@@ -34,16 +35,17 @@ NEW_PASSWORD_ENV = Opt("--password-env", "scripts: the environment variable hold
 @command("user list", summary="List staff accounts.", operation="user.list",
          params=(Opt("--department", "only this department", metavar="D",
                      complete=lookups.departments),
-                 Opt("--search", "text in the name or email, or an employee number",
+                 Opt("--search", "text in the name or email",
                      metavar="TEXT"),
                  Flag("--inactive", "only deactivated accounts"),
-                 FORMAT, *PAGING),
+                 FORMAT, USER.option(), *PAGING),
          examples=("user list --department support", "user list --inactive --format csv"))
 def user_list(ctx, args):
+    columns = USER.pick(args.columns)
     page = users.list_users(ctx.actor, department=args.department,
                             search=parse_search(args.search),
                             inactive=args.inactive, **paging(args))
-    return Result.listing(page, user_record, USER_KEYS, empty="no users match")
+    return Result.listing(page, user_record, USER_KEYS, empty="no users match", columns=columns)
 
 
 @command("user view", summary="One staff account.", operation="user.view",
@@ -55,9 +57,8 @@ def user_view(ctx, args):
 @command("user create", summary="Create a staff account (the password is asked hidden, twice).",
          operation="user.create", params=(*FIELD_OPTS, NEW_PASSWORD_ENV),
          examples=("user create   (opens the wizard)",
-                   "NEW_PW=… epicshell -c 'login ana@epic.test' -c \"user create --email "
-                   "sue@epic.test --full-name 'Sue Port' --department support "
-                   "--employee-number S001 --password-env NEW_PW\""))
+                   "user create --email sue@epic.test --full-name 'Sue Port' --department support",
+                   "user create ... --employee-number S001 --password-env NEW_PW   (scripts)"))
 def user_create(ctx, args):
     also_missing = () if ctx.interactive or args.password_env else ("--password-env",)
     values = complete_values(ctx, USER_FIELDS, given(args, USER_FIELDS), title="New user",
@@ -126,8 +127,7 @@ def user_delete(ctx, args):
                      "password (default EPICSHELL_PASSWORD)", metavar="VAR"),
                  NEW_PASSWORD_ENV),
          examples=("user password",
-                   "EPICSHELL_PASSWORD=… NEW_PW=… epicshell -c 'login me@epic.test' "
-                   "-c 'user password --password-env NEW_PW'"))
+                   "user password --current-env OLD_PW --password-env NEW_PW   (scripts)"))
 def user_password(ctx, args):
     require_password_env(ctx, args)
     current = ctx.secret("Current password", env_var=args.current_env)

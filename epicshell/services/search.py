@@ -1,0 +1,287 @@
+"""Search: one normal form for the searched text, one way to match and rank it.
+
+Every searchable row (client, event, user) stores `search_text`: its searched fields
+folded (NFKD, combining marks dropped, casefolded: `Chloé` → `chloe`, `Straße` →
+`strasse`) and cut into words (runs of letters and digits). Words are joined by two
+spaces and every field is framed by `||`:
+
+    Chloé Dupont, chloe.dupont@acme.fr, ACME SA
+    → "||chloe  dupont||chloe  dupont  acme  fr||acme  sa||"
+
+A query goes through the same folding, so "starts a field" is `||` + query and "starts
+a word" is two spaces + query: at least three characters even for a one-letter query,
+so one trigram index serves every search (FTS5 `trigram` on SQLite, `pg_trgm` GIN on
+PostgreSQL; migration 0005). On SQLite, triggers keep the FTS5 index in step with the
+column; the column itself is written by the services in the transaction that changes
+the record. Anything else that writes these tables in bulk (import, erasure) computes
+the text with `client_text` / `event_text` / `user_text`, or calls `refresh(model, ids)`
+after writing.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from peewee import SQL, Case, SqliteDatabase, fn
+
+from ..errors import ValidationError
+from ..models import Client, Contract, Event, User, database
+from . import base
+from .base import Page, count_rows, page_bounds
+
+FIELD = "||"  # frames every field: FIELD + text is "a field starts with text"
+WORD = "  "  # separates words: WORD + text is "a later word starts with text"
+SHORT = 2  # queries of at most this many letters and digits match only field or word starts
+_WORD_RE = re.compile(r"[^\W_]+")
+_CHUNK = 500
+
+
+def fold(text: str | None) -> str:
+    """TEXT without case or accents: NFKD, combining marks dropped, casefolded."""
+    result = text or ""
+    for _ in range(2):  # casefolding can produce new decomposable letters (e.g. "İ")
+        decomposed = unicodedata.normalize("NFKD", result)
+        result = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return result
+
+
+def words(text: str | None) -> list[str]:
+    """The folded words of TEXT: runs of letters and digits (`.`, `@`, `-`, `_` separate)."""
+    return _WORD_RE.findall(fold(text))
+
+
+def normal_form(*fields: str | None) -> str:
+    """The stored search text of a record whose searched fields are FIELDS, in order."""
+    return FIELD + FIELD.join(WORD.join(words(value)) for value in fields) + FIELD
+
+
+def client_text(full_name: str | None, email: str | None, company: str | None) -> str:
+    """The search text of a client: name, email, company."""
+    return normal_form(full_name, email, company)
+
+
+def event_text(name: str | None, location: str | None, client_name: str | None) -> str:
+    """The search text of an event: its name, its location and its client's name."""
+    return normal_form(name, location, client_name)
+
+
+def user_text(full_name: str | None, email: str | None) -> str:
+    """The search text of a staff account: name, email."""
+    return normal_form(full_name, email)
+
+
+# --- keeping the stored text in step -----------------------------------------------------
+
+
+def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _current_texts(model, ids: list[int]) -> dict[int, tuple[str, str]]:
+    """{id: (stored text, text it should hold)} of MODEL's rows IDS."""
+    found = {}
+    for chunk in _chunks(ids):
+        if model is Client:
+            query = (Client.select(Client.id, Client.search_text, Client.full_name, Client.email,
+                                   Client.company).where(Client.id.in_(chunk)).tuples())
+            found.update({i: (s, client_text(n, e, c)) for i, s, n, e, c in query})
+        elif model is Event:
+            query = (Event.select(Event.id, Event.search_text, Event.name, Event.location,
+                                  Client.full_name)
+                     .join(Contract, on=(Event.contract == Contract.id))
+                     .join(Client, on=(Contract.client == Client.id))
+                     .where(Event.id.in_(chunk)).tuples())
+            found.update({i: (s, event_text(n, loc, c)) for i, s, n, loc, c in query})
+        elif model is User:
+            query = (User.select(User.id, User.search_text, User.full_name, User.email)
+                     .where(User.id.in_(chunk)).tuples())
+            found.update({i: (s, user_text(n, e)) for i, s, n, e in query})
+        else:
+            raise TypeError(f"{model.__name__} has no search text")
+    return found
+
+
+def refresh(model, ids: Iterable[int]) -> int:
+    """Recompute the stored search text of MODEL's rows IDS from what they hold now.
+
+    For bulk writers (import, erasure) that change searched fields without the services'
+    per-record functions; call it inside the same transaction. Refreshing clients also
+    refreshes their events, whose search text holds the client's name. Returns the number
+    of rows whose text changed.
+    """
+    ids = sorted({int(i) for i in ids})
+    stale = [(i, new) for i, (old, new) in _current_texts(model, ids).items() if old != new]
+    for chunk in _chunks(stale):
+        model.update(search_text=Case(model.id, chunk)).where(
+            model.id.in_([i for i, _text in chunk])).execute()
+    changed = len(stale)
+    if model is Client and ids:
+        changed += refresh_client_events(ids)
+    return changed
+
+
+def refresh_client_events(client_ids: Iterable[int]) -> int:
+    """Recompute the search text of every event of CLIENT_IDS (after a client's rename)."""
+    client_ids = list(client_ids)
+    event_ids = [row[0] for row in Event.select(Event.id)
+                 .join(Contract, on=(Event.contract == Contract.id))
+                 .where(Contract.client.in_(client_ids)).tuples()] if client_ids else []
+    return refresh(Event, event_ids) if event_ids else 0
+
+
+# --- matching and ranking ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Query:
+    """A search TEXT in the stored normal form.
+
+    `core` is its words joined as stored. Punctuation or spaces before the first word
+    (`@acme`) ask for a word start, after the last (`100%`, `under_`) for a word end; a
+    short query (one or two letters and digits) matches only at a field or word start.
+    """
+
+    core: str
+    word_start: bool
+    word_end: bool
+
+    @classmethod
+    def parse(cls, text: str) -> Query:
+        found = words(text)
+        if not found:
+            raise ValidationError("search", f"{text.strip()!r} has no letter or digit to look for")
+        folded = fold(text.strip())
+        short = sum(len(w) for w in found) <= SHORT
+        return cls(core=WORD.join(found), word_start=short or not folded[0].isalnum(),
+                   word_end=not folded[-1].isalnum())
+
+    def _ends(self) -> tuple[str, ...]:
+        return (FIELD, WORD) if self.word_end else ("",)
+
+    def matching(self) -> list[str]:
+        """Substrings of the stored text, any of which makes a row match."""
+        starts = (FIELD, WORD) if self.word_start else ("",)
+        return [s + self.core + e for s in starts for e in self._ends()]
+
+    def field_start(self) -> list[str]:
+        return [FIELD + self.core + e for e in self._ends()]
+
+    def word_start_anywhere(self) -> list[str]:
+        return [WORD + self.core + e for e in self._ends()]
+
+
+def _is_sqlite() -> bool:
+    return isinstance(database.obj, SqliteDatabase)
+
+
+def _indexed(model, substrings: list[str]):
+    """MODEL's rows whose search text holds one of SUBSTRINGS, found through the index."""
+    if _is_sqlite():
+        table = model._meta.table_name
+        phrase = " OR ".join(f'"{s}"' for s in substrings)  # a normal form holds no quote
+        return model.id.in_(SQL(f'(SELECT rowid FROM "{table}_search" WHERE "{table}_search" '
+                                "MATCH ?)", [phrase]))
+    return _any(model.search_text % f"%{s}%" for s in substrings)  # LIKE: the GIN index
+
+
+def _tested(model, substrings: list[str]):
+    """The same test as `_indexed`, row by row (no index: for rows read in name order)."""
+    position = fn.instr if _is_sqlite() else fn.strpos
+    return _any(position(model.search_text, s) > 0 for s in substrings)
+
+
+def _any(conditions):
+    combined = None
+    for condition in conditions:
+        combined = condition if combined is None else (combined | condition)
+    return combined
+
+
+def matches(model, query: Query):
+    """A WHERE condition: MODEL's rows whose search text matches QUERY, found by the index."""
+    return _indexed(model, query.matching())
+
+
+def _tiers(model, query: Query) -> list[tuple]:
+    """(substrings found by the index, exact row test) of each rank: field start, word start,
+    elsewhere. The index finds a superset of a rank (a field start may also be a word start)."""
+    field = _tested(model, query.field_start())
+    word = _tested(model, query.word_start_anywhere())
+    tiers = [(query.field_start(), field), (query.word_start_anywhere(), word & ~field)]
+    if not query.word_start:  # a short query matches nowhere but at starts
+        tiers.append((query.matching(), _tested(model, query.matching()) & ~word & ~field))
+    return tiers
+
+
+def _count_matching(model, substrings: list[str], counted, exact: bool = False):
+    """(count, capped) of COUNTED's rows holding one of SUBSTRINGS, found by the index.
+
+    When COUNTED has no condition of its own, SQLite counts from its search index alone,
+    without reading a row of the table.
+    """
+    if _is_sqlite() and not _filtered(counted):
+        table, cap = model._meta.table_name, base.COUNT_CAP
+        phrase = " OR ".join(f'"{s}"' for s in substrings)
+        found = database.execute_sql(
+            f'SELECT COUNT(*) FROM (SELECT rowid FROM "{table}_search" WHERE "{table}_search" '
+            f"MATCH ?{'' if exact else f' LIMIT {cap + 1}'})", (phrase,)).fetchone()[0]
+        return (cap, True) if not exact and found > cap else (found, False)
+    return count_rows(counted.where(_indexed(model, substrings)), exact)
+
+
+def _filtered(counted) -> bool:
+    return getattr(counted, "_where", None) is not None
+
+
+def ranking(model, query: Query) -> list:
+    """ORDER BY terms: field starts, then word starts, then other matches; then name, id."""
+    field = _tested(model, query.field_start())
+    word = _tested(model, query.word_start_anywhere())
+    return [Case(None, [(field, 0), (word, 1)], 2), model.name_key, model.id]
+
+
+def parse(text: str | None) -> Query | None:
+    """The Query of a list's `--search TEXT`, or None when TEXT is blank."""
+    if text is None or not text.strip():
+        return None
+    return Query.parse(text)
+
+
+def ranked_page(model, query: Query, rows, counted, page, limit, exact: bool = False) -> Page:
+    """One page of the rows of ROWS (a select of MODEL) matching QUERY, in rank order.
+
+    COUNTED selects the same rows' ids, for the count. Neither holds the search condition.
+    Up to base.COUNT_CAP matches, they are ranked and sorted at once. Past that, each rank is
+    read on its own: a rank with few rows from the trigram index and sorted; a rank with
+    many rows by walking the name index in order, keeping the rows of that rank, which
+    stops after a page (they are dense), so a common word costs the same at a million rows.
+    """
+    page, limit = page_bounds(page, limit)
+    total, capped = _count_matching(model, query.matching(), counted, exact)
+    if not capped and total <= base.COUNT_CAP:
+        found = list(rows.where(matches(model, query)).order_by(*ranking(model, query))
+                     .paginate(page, limit))
+        return Page(rows=found, total=total, page=page, limit=limit, capped=capped)
+    found, skip = [], (page - 1) * limit
+    for substrings, in_rank in _tiers(model, query):
+        indexed = _indexed(model, substrings)
+        many = _count_matching(model, substrings, counted)[1]
+        if skip and not many:
+            size = count_rows(counted.where(indexed & in_rank), True)[0]
+            if size <= skip:
+                skip -= size
+                continue
+        source = rows.where(in_rank) if many else rows.where(indexed & in_rank)
+        batch = list(source.order_by(model.name_key, model.id)
+                     .offset(skip).limit(limit - len(found)))
+        if many and not batch and skip:  # a deep page past a large rank: count it exactly
+            skip -= count_rows(counted.where(indexed & in_rank), True)[0]
+            continue
+        found.extend(batch)
+        skip = 0
+        if len(found) == limit:
+            break
+    return Page(rows=found, total=total, page=page, limit=limit, capped=capped)

@@ -1,0 +1,286 @@
+"""Search (commands.md §11): accents and case ignored, ranked, indexed, never out of step."""
+from __future__ import annotations
+
+import pytest
+
+from epicshell.errors import ValidationError
+from epicshell.models import Client, Contract, Event, User, database
+from epicshell.services import clients, events, search, users
+from epicshell.services.search import Query, client_text, event_text, fold, user_text
+
+
+def _names(page) -> list[str]:
+    return [row.full_name for row in page.rows]
+
+
+def _find(actor, text, **options) -> list[str]:
+    return _names(clients.list_clients(actor, search=text, **options))
+
+
+def _event_names(actor, text) -> list[str]:
+    return [row.name for row in events.list_events(actor, search=text).rows]
+
+
+def _is_sqlite() -> bool:
+    return type(database.obj).__name__.startswith("Sqlite")
+
+
+def assert_in_step() -> None:
+    """Every stored search text is what the record holds now, and the index agrees."""
+    for model in (Client, Event, User):
+        ids = [row[0] for row in model.select(model.id).tuples()]
+        assert search.refresh(model, ids) == 0, f"{model.__name__}: stale search text"
+    if _is_sqlite():
+        for table in ("client", "event", "user"):  # FTS5 compares its index with the table
+            database.execute_sql(f"INSERT INTO {table}_search({table}_search, rank) "
+                                 "VALUES ('integrity-check', 1)")
+
+
+# --- the normal form ---------------------------------------------------------------------
+
+
+def test_folding_drops_case_and_accents():
+    assert fold("Chloé MÜLLER Straße ﬁne Ångström") == "chloe muller strasse fine angstrom"
+    assert client_text("Chloé Dupont", "chloe.dupont@acme.fr", "ACME S.A.") == (
+        "||chloe  dupont||chloe  dupont  acme  fr||acme  s  a||")
+    assert event_text("Gala", None, "Kevin") == "||gala||||kevin||"
+    assert user_text("Ana", "ana@epic.test") == "||ana||ana  epic  test||"
+
+
+def test_a_query_without_letters_or_digits_is_refused():
+    with pytest.raises(ValidationError) as err:
+        Query.parse("%%")
+    assert err.value.field == "search"
+
+
+# --- results and ranking -----------------------------------------------------------------
+
+
+def test_accents_and_case_are_ignored_both_ways(staff, make):
+    make.client(full_name="Chloé Dupont", email="cd@example.com", company="Crème Brûlée SARL")
+    make.client(full_name="Jürgen Müller", email="jm@example.com", company="Straße GmbH")
+    sue = staff["support"]
+    assert _find(sue, "chloe") == ["Chloé Dupont"]
+    assert _find(sue, "CHLOÉ") == ["Chloé Dupont"]
+    assert _find(sue, "MULLER") == ["Jürgen Müller"]
+    assert _find(sue, "müll") == ["Jürgen Müller"]
+    assert _find(sue, "strasse") == ["Jürgen Müller"]
+    assert _find(sue, "creme brulee") == ["Chloé Dupont"]
+
+
+def test_field_starts_then_word_starts_then_other_matches_then_name_and_id(staff, make):
+    make.client(full_name="Omar Diallo", email="od@example.com", company="Nothing")
+    make.client(full_name="Anne Marchal", email="anne@example.com", company="Nothing")
+    make.client(full_name="Zoé Adam", email="za@example.com", company="Marvel Studios")
+    make.client(full_name="Martin Zed", email="mz@example.com", company="Nothing")
+    make.client(full_name="Paul Roux", email="paul.marsh@example.com", company="Nothing")
+    sue = staff["support"]
+    # field start (name, company) by name; word start (name, email word); inside a word
+    assert _find(sue, "mar") == ["Martin Zed", "Zoé Adam", "Anne Marchal", "Paul Roux",
+                                 "Omar Diallo"]
+    first = make.client(full_name="Twin Name", email="t1@example.com")
+    second = make.client(full_name="Twin Name", email="t2@example.com")
+    assert [c.id for c in clients.list_clients(sue, search="twin").rows] == [first.id, second.id]
+    # an explicit --sort wins over the ranking
+    assert _find(sue, "mar", sort="-name")[0] == "Zoé Adam"
+
+
+def test_one_or_two_characters_match_only_field_or_word_starts(staff, make):
+    make.client(full_name="Omar Diallo", email="od@example.com", company="Nothing")
+    make.client(full_name="Anne Marchal", email="anne@example.com", company="Nothing")
+    make.client(full_name="Zoé Adam", email="za@example.com", company="Marvel")
+    sue = staff["support"]
+    assert _find(sue, "ma") == ["Zoé Adam", "Anne Marchal"]  # not "Omar"
+    assert _find(sue, "m") == ["Zoé Adam", "Anne Marchal"]
+    assert _find(sue, "é") == ["Anne Marchal", "Omar Diallo", "Zoé Adam"]  # "example", by name
+    assert _find(sue, "n") == ["Anne Marchal", "Omar Diallo"]  # name or company "Nothing"
+    assert _find(sue, "Z") == ["Zoé Adam"]
+    assert _find(sue, "od") == ["Omar Diallo"]  # the email's first word
+    assert _find(sue, "di") == ["Omar Diallo"]
+
+
+def test_punctuation_separates_words_and_is_never_a_wildcard(staff, make):
+    make.client(full_name="Chloé Dupont", email="chloe.dupont@acme.fr", company="X")
+    make.client(full_name="Dan Macmeson", email="dan@other.org", company="Y")
+    sue = staff["support"]
+    assert _find(sue, "dupont@acme") == ["Chloé Dupont"]
+    assert _find(sue, "acme") == ["Chloé Dupont", "Dan Macmeson"]  # a word start, then inside
+    assert _find(sue, "@acme") == ["Chloé Dupont"]  # a word start only
+    assert _find(sue, "acme.") == ["Chloé Dupont"]  # a word end after "acme"
+    assert _find(sue, "mes") == ["Dan Macmeson"]
+
+
+def test_events_match_name_location_and_client_name(staff, make):
+    chloe = make.client(full_name="Chloé Dupont")
+    other = make.client(full_name="Someone Else")
+    gala = make.event(make.contract(chloe, signed=True), name="Summer Gala", location="Nice")
+    board = make.event(make.contract(other, signed=True), name="Zen board", location="Garage")
+    sue = staff["support"]
+    assert _event_names(sue, "CHLOE") == ["Summer Gala"]
+    assert _event_names(sue, "gala") == ["Summer Gala"]
+    assert _event_names(sue, "ga") == ["Zen board", "Summer Gala"]  # field start, then word
+    assert _event_names(sue, "nice") == ["Summer Gala"]
+    assert events.list_events(sue, search="else").total == 1
+    assert {gala.id, board.id} == {e.id for e in events.list_events(sue).rows}
+
+
+def test_users_match_name_and_email(staff):
+    boss = staff["management"]
+    users.update_user(boss, staff["support"].id, full_name="Sué Pört")
+    assert [u.email for u in users.list_users(boss, search="sue port").rows] == ["sue@epic.test"]
+    assert [u.email for u in users.list_users(boss, search="epic", department="support").rows] == [
+        "sam@epic.test", "sue@epic.test"]  # word starts, by name
+    assert users.list_users(boss, search="S001").rows == []  # employee numbers are not searched
+
+
+# --- the index never drifts from the data -------------------------------------------------
+
+
+def test_search_follows_every_change(staff, make):
+    boss, sue = staff["management"], staff["support"]
+    kevin = make.client(full_name="Kevin Casey", email="kevin@startup.io", company="Cool Startup")
+    event = make.event(make.contract(kevin, signed=True), name="Launch Party", location="Paris")
+    clients.update_client(staff["commercial"], kevin.id, full_name="Kévin Dubois",
+                          email="kd@newmail.fr", company="Hot Startup")
+    assert _find(sue, "casey") == [] and _find(sue, "cool") == [] and _find(sue, "startup.io") == []
+    assert _find(sue, "kevin dubois") == _find(sue, "newmail") == _find(sue, "hot") == [
+        "Kévin Dubois"]
+    assert _event_names(sue, "casey") == [] and _event_names(sue, "dubois") == ["Launch Party"]
+    events.update_event(boss, event.id, name="Launch Dinner", location="Lyon")
+    assert _event_names(sue, "party") == [] and _event_names(sue, "paris") == []
+    assert _event_names(sue, "dinner") == _event_names(sue, "lyon") == ["Launch Dinner"]
+    clients.assign_client(boss, kevin.id, staff["commercial2"].id)
+    events.assign_event(boss, event.id, staff["support2"].id)
+    assert _find(sue, "dubois") == ["Kévin Dubois"]
+    assert _event_names(sue, "dubois") == ["Launch Dinner"]
+    assert_in_step()
+
+
+def test_users_deleted_or_deactivated(staff):
+    boss = staff["management"]
+    users.deactivate_user(boss, staff["support2"].id)
+    assert [u.email for u in users.list_users(boss, search="sam").rows] == ["sam@epic.test"]
+    assert [u.email for u in users.list_users(boss, search="sam", inactive=True).rows] == [
+        "sam@epic.test"]
+    users.delete_user(boss, staff["support2"].id)
+    assert users.list_users(boss, search="sam").rows == []
+    users.update_user(boss, staff["support"].id, email="suzanne@epic.test")
+    assert users.list_users(boss, search="sue@epic").rows == []
+    assert [u.full_name for u in users.list_users(boss, search="suzanne").rows] == ["Sue Port"]
+    assert_in_step()
+
+
+def test_bulk_writers_use_the_same_text_and_refresh(staff, make):
+    """What an importer or an erasure does: write rows in bulk, then the search follows."""
+    sue = staff["support"]
+    Client.insert_many([
+        {"full_name": name, "name_key": name.lower(), "email": email, "commercial": staff[
+            "commercial"].id, "search_text": client_text(name, email, None)}
+        for name, email in (("Élodie Imported", "elodie@bulk.fr"), ("Other Imported", "o@bulk.fr"))
+    ]).execute()
+    assert _find(sue, "elodie") == ["Élodie Imported"]
+    kevin = make.client(full_name="Kevin Casey")
+    make.event(make.contract(kevin, signed=True), name="Gala")
+    Client.update(full_name="Erased", email="erased-1@invalid").where(Client.id == kevin.id).execute()
+    assert search.refresh(Client, [kevin.id]) == 2  # the client and its event
+    assert _find(sue, "kevin") == [] and _event_names(sue, "kevin") == []
+    assert _find(sue, "erased") == ["Erased"] and _event_names(sue, "erased") == ["Gala"]
+    assert_in_step()
+
+
+# --- a commercial's events ----------------------------------------------------------------
+
+
+def _mine(user) -> list[int]:
+    return [e.id for e in events.list_events(user, mine=True).rows]
+
+
+def test_a_commercials_events_follow_the_client_and_the_reassignment(staff, make):
+    boss, bill, cara = staff["management"], staff["commercial"], staff["commercial2"]
+    client = make.client("commercial")
+    late = make.event(make.contract(client, signed=True), start="2031-01-01 10:00",
+                      end="2031-01-01 12:00")
+    early = make.event(make.contract(client, signed=True), start="2030-01-01 10:00",
+                       end="2030-01-01 12:00")
+    assert _mine(bill) == [early.id, late.id] and _mine(cara) == []
+    clients.assign_client(boss, client.id, cara.id)
+    assert _mine(bill) == [] and _mine(cara) == [early.id, late.id]
+    users.delete_user(boss, cara.id, reassign_to=bill.id)
+    assert _mine(bill) == [early.id, late.id]
+    assert Event.select().where(Event.commercial != bill.id).count() == 0
+    stray = Event.select(Event.id).join(Contract, on=(Event.contract == Contract.id)).where(
+        Event.commercial != Contract.commercial)
+    assert not stray.exists()
+
+
+# --- served by an index ---------------------------------------------------------------------
+
+
+def _plan(query) -> str:
+    sql, params = query.sql()
+    if _is_sqlite():
+        rows = database.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall()
+        return "\n".join(str(row[-1]) for row in rows)
+    with database.atomic():
+        database.execute_sql("SET LOCAL enable_seqscan = off")
+        rows = database.execute_sql("EXPLAIN " + sql, params).fetchall()
+    return "\n".join(row[0] for row in rows)
+
+
+@pytest.mark.parametrize("text", ["m", "ma", "mar", "chloe dup", "acme."])
+def test_every_search_is_served_by_the_trigram_index(staff, make, text):
+    make.client(full_name="Chloé Dupont")
+    for model in (Client, Event, User):
+        query = model.select(model.id).where(search.matches(model, Query.parse(text)))
+        table = model._meta.table_name
+        index = f"{table}_search VIRTUAL TABLE" if _is_sqlite() else f"{table}_search_text_trgm"
+        assert index in _plan(query)
+
+
+def test_a_commercials_events_are_read_in_start_order_from_an_index(staff, make):
+    if not _is_sqlite():
+        pytest.skip("PostgreSQL's plan depends on table statistics; see the README")
+    query = (Event.select(Event.id).where(Event.commercial == staff["commercial"].id)
+             .order_by(Event.start, Event.id))
+    plan = _plan(query)
+    assert "event_commercial_id_start" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_sqlite_keeps_the_triggers_that_feed_the_search_index(db):
+    """A migration that rebuilds a searched table on SQLite drops its triggers: caught here."""
+    if not _is_sqlite():
+        pytest.skip("PostgreSQL's GIN index needs no trigger")
+    found = {row[0] for row in db.execute_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()}
+    assert {f"{t}_search_{when}" for t in ("client", "event", "user")
+            for when in ("insert", "update", "delete")} <= found
+
+
+# --- past the count cap, each rank is read on its own ------------------------------------
+
+
+def test_ranked_pages_past_the_cap_are_the_same_pages(staff, make, monkeypatch):
+    """With many matches each rank is read apart (index or name walk): same order, same pages."""
+    from epicshell.services import base
+
+    for name, company in (("Marc Zed", "A"), ("Zoé Adam", "Marvel"), ("Anne Marchal", "B"),
+                          ("Omar Diallo", "C"), ("Bob Roux", "Lemarc"), ("Marcel Abel", "D"),
+                          ("Yves Tamar", "E"), ("Amaro Li", "Mars"), ("Léa Marin", "F")):
+        make.client(full_name=name, company=company)
+    sue = staff["support"]
+    expected = _find(sue, "mar")
+    assert expected == ["Amaro Li", "Marc Zed", "Marcel Abel", "Zoé Adam", "Anne Marchal",
+                        "Léa Marin", "Bob Roux", "Omar Diallo", "Yves Tamar"]
+    monkeypatch.setattr(base, "COUNT_CAP", 2)
+    for limit in (1, 2, 4, 9):
+        seen = []
+        for page in range(1, 12 // limit + 2):
+            listing = clients.list_clients(sue, search="mar", page=page, limit=limit)
+            assert listing.capped and listing.total_text == "2+"
+            seen.extend(_names(listing))
+        assert seen == expected, limit
+    monkeypatch.setattr(base, "COUNT_CAP", 0)  # every rank "large": walked in name order
+    assert _find(sue, "mar") == expected
+    assert _find(sue, "ma") == expected[:6]  # no match inside a word for two letters
+    assert clients.list_clients(sue, search="mar", page=3, limit=4).rows[0].full_name == "Yves Tamar"
+    assert clients.list_clients(sue, search="mar", count=True).total == 9
