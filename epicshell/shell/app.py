@@ -179,9 +179,10 @@ class App:
         --format csv"` prints CSV alone). Transcripts capture both streams and show it.
         """
         if self.env.interactive:
-            self.print(message)
+            self.show(Result(message=message))  # as a command's message: fitted, terminal-safe
         else:
-            print(message, file=self.env.stderr, flush=True)
+            print(self._for_stderr(visible(message, keep_newlines=True)), file=self.env.stderr,
+                  flush=True)
 
     def screen(self, fmt: str) -> Screen:
         """Where output goes: the terminal's width (None in scripts) and the `set` preferences."""
