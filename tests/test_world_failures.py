@@ -17,11 +17,12 @@ from shell_helpers import open_shell
 from epicshell.models import Client, Contract, database
 
 
-def _read_only(db_url: str) -> None:
+def _read_only(db_url: str, on: bool = True) -> None:
     if db_url.startswith("sqlite"):
-        database.execute_sql("PRAGMA query_only = ON")
+        database.execute_sql(f"PRAGMA query_only = {'ON' if on else 'OFF'}")
     else:
-        database.execute_sql("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        database.execute_sql("SET SESSION CHARACTERISTICS AS TRANSACTION "
+                             + ("READ ONLY" if on else "READ WRITE"))
 
 
 def test_a_read_only_database_is_named(db_url, staff, monkeypatch, tmp_path):
@@ -29,7 +30,10 @@ def test_a_read_only_database_is_named(db_url, staff, monkeypatch, tmp_path):
     shell = open_shell(db_url, monkeypatch, "commercial")
     _read_only(db_url)
     before = snapshot_rows()
-    error = shell.fails("client create --full-name 'New One' --email new@example.com")
+    try:
+        error = shell.fails("client create --full-name 'New One' --email new@example.com")
+    finally:
+        _read_only(db_url, on=False)  # the fixture's clean-up writes
     assert error == ("error: the database is read-only (file permissions, a read-only disk or a "
                      "standby server): nothing was saved")
     assert snapshot_rows() == before

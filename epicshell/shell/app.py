@@ -190,9 +190,9 @@ class App:
         """
         message = visible(message, keep_newlines=True)
         if self.env.interactive:
-            self.print(message)
+            self.show(Result(message=message))  # as a command's message: fitted, terminal-safe
         else:
-            print(message, file=self.env.stderr, flush=True)
+            print(self._for_stderr(message), file=self.env.stderr, flush=True)
 
     def show(self, result: Result, fmt: str | None = None) -> None:
         fmt = fmt or self.output_format

@@ -48,12 +48,10 @@ def login(ctx, args):
         email = ask_text("Email")
     password = ctx.secret("Password", env_var=args.password_env)
     user = ctx.app.session.login(email, password)
-    ctx.app.say(f"Welcome, {user.full_name} ({user.department})")
+    lines = [f"Welcome, {user.full_name} ({user.department})"]
     if ctx.interactive:  # a person starting their day; scripts and transcripts get no agenda
-        lines = _agenda_brief(ctx.app, user)
-        if lines:
-            return Result(message="\n".join(lines))
-    return None
+        lines.extend(_agenda_brief(ctx.app, user))
+    ctx.app.say("\n".join(lines))  # a notice: on stderr in scripts
 
 
 def _agenda_brief(app, user) -> list[str]:
