@@ -57,7 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _fail_usage(message: str) -> int:
-    print(f"epicshell: {message}", file=sys.stderr)
+    """One line on stderr, exit 2; a file name or URL in MESSAGE is shown, never run."""
+    from .safetext import visible
+
+    print(f"epicshell: {visible(message)}", file=sys.stderr)
     return EXIT_USAGE
 
 

@@ -237,6 +237,13 @@ def test_echo_prints_each_command_after_the_prompt(make, epicshell):
     ]
 
 
+def test_echo_shows_a_control_character_it_does_not_run(make, epicshell):
+    result = epicshell("--echo", "-c", "help \x1b]0;owned\x07")
+    assert result.returncode == 1
+    assert result.stdout == "epic> help \\x1b]0;owned\\x07\n"
+    assert "\x1b" not in result.stdout + result.stderr and "\x07" not in result.stdout + result.stderr
+
+
 def test_login_reads_the_variable_named_by_password_env(make, epicshell):
     result = epicshell("-c", "login ana@epic.test --password-env ANA_SECRET", "-c", "whoami",
                        env={"EPICSHELL_PASSWORD": "", "ANA_SECRET": PASSWORD})

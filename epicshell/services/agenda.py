@@ -47,8 +47,8 @@ class AgendaSection:
 
     @property
     def summary(self) -> str:
-        singular, plural = self.noun
-        return f"{self.count:,} {singular if self.count == 1 else plural}"
+        singular, plural = self.noun  # a count past the list cap reads "10,000+"
+        return f"{self.page.total_text} {singular if self.count == 1 else plural}"
 
 
 @dataclass

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from ..safetext import visible
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 STDIN = "-"
 BOM = "\ufeff"
@@ -158,7 +160,7 @@ def run_lines(app, lines: Iterable[Line], *, keep_going: bool = False, echo: boo
         if not is_command(line.text):
             continue
         if echo:
-            app.print(f"{app.prompt_text()}{line.text.strip()}")
+            app.print(f"{app.prompt_text()}{visible(line.text.strip())}")
         if not app.execute(line.text, location=line.location):
             status = EXIT_FAILED
             if not keep_going:
