@@ -17,7 +17,6 @@ from ..safetext import has_control
 from ..security import bcrypt_rounds, dummy_hash, hash_password, hash_rounds, verify_password
 from ..validation import check_password, parse_email, parse_employee_number, parse_name
 from .base import audit, mutation, name_key, notify
-from .search import user_text
 
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -111,7 +110,7 @@ def setup_first_user(email: str, full_name: str, employee_number: str, password:
             email=email,
             full_name=full_name,
             name_key=name_key(full_name),
-            search_text=user_text(full_name, email),
+            search_text=_search_text(full_name, email),
             employee_number=employee_number,
             department="management",
             password_hash=hash_password(password),
@@ -122,3 +121,11 @@ def setup_first_user(email: str, full_name: str, employee_number: str, password:
         })
         notify("user.created", user_id=user.id, department="management", actor_id=user.id)
     return user
+
+
+def _search_text(full_name: str, email: str) -> str:
+    """The first user's search text; search is imported here, off the start-up path of
+    every command that logs in."""
+    from .search import user_text
+
+    return user_text(full_name, email)
