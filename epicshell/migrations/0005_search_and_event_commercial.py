@@ -50,6 +50,10 @@ def up(migrator, db):
     for table, (select, text_of) in SEARCHED.items():
         _fill_search_text(db, table, select, text_of)
     if isinstance(db, SqliteDatabase):
+        # One flag pauses the triggers for a bulk writer, in its own transaction only
+        # (services.search.bulk_index indexes its new rows in one statement instead).
+        db.execute_sql("CREATE TABLE search_index_paused (paused INTEGER NOT NULL)")
+        db.execute_sql("INSERT INTO search_index_paused (paused) VALUES (0)")
         for table in SEARCHED:
             _sqlite_search_index(db, table)
     else:
@@ -82,10 +86,13 @@ def _sqlite_search_index(db, table: str) -> None:
     add = f'INSERT INTO "{index}"(rowid, search_text) VALUES (new.id, new.search_text);'
     remove = (f"INSERT INTO \"{index}\"(\"{index}\", rowid, search_text) "
               "VALUES ('delete', old.id, old.search_text);")
-    db.execute_sql(f'CREATE TRIGGER "{index}_insert" AFTER INSERT ON "{table}" BEGIN {add} END')
-    db.execute_sql(f'CREATE TRIGGER "{index}_delete" AFTER DELETE ON "{table}" BEGIN {remove} END')
+    live = "WHEN (SELECT paused FROM search_index_paused) = 0"
+    db.execute_sql(f'CREATE TRIGGER "{index}_insert" AFTER INSERT ON "{table}" {live} '
+                   f"BEGIN {add} END")
+    db.execute_sql(f'CREATE TRIGGER "{index}_delete" AFTER DELETE ON "{table}" {live} '
+                   f"BEGIN {remove} END")
     db.execute_sql(f'CREATE TRIGGER "{index}_update" AFTER UPDATE OF search_text ON "{table}" '
-                   f"BEGIN {remove} {add} END")
+                   f"{live} BEGIN {remove} {add} END")
 
 
 def _require_pg_trgm(db) -> None:

@@ -252,18 +252,21 @@ def write_clients(actor, checked: Checked, source: str, *, progress=None) -> dic
     This is the one place imported clients are written, their search text included.
     """
     links, now = {}, utcnow()
-    for batch in chunked(checked.rows, BATCH):
-        ids = _reserve_ids(Client, len(batch))
-        bulk_insert(Client, [Client.id, Client.full_name, Client.name_key, Client.email,
-                             Client.phone, Client.company, Client.commercial, Client.created_at,
-                             Client.updated_at, Client.version, Client.search_text],
-                    [(ident, name, name.lower(), email, phone, company, owner, now, now, 1,
-                      search.client_text(name, email, company))
-                     for ident, (_line, name, email, phone, company, owner, _f)
-                     in zip(ids, batch, strict=True)])
-        _audit_imports(actor, "client", zip(ids, (item[0] for item in batch), strict=True), source, now)
-        links.update((item[-1], ident) for ident, item in zip(ids, batch, strict=True))
-        _report(progress, "writing clients", len(batch))
+    with search.bulk_index(Client) as created:
+        for batch in chunked(checked.rows, BATCH):
+            ids = _reserve_ids(Client, len(batch))
+            created(ids)
+            bulk_insert(Client, [Client.id, Client.full_name, Client.name_key, Client.email,
+                                 Client.phone, Client.company, Client.commercial, Client.created_at,
+                                 Client.updated_at, Client.version, Client.search_text],
+                        [(ident, name, name.lower(), email, phone, company, owner, now, now, 1,
+                          search.client_text(name, email, company))
+                         for ident, (_line, name, email, phone, company, owner, _f)
+                         in zip(ids, batch, strict=True)])
+            _audit_imports(actor, "client", zip(ids, (item[0] for item in batch), strict=True),
+                           source, now)
+            links.update((item[-1], ident) for ident, item in zip(ids, batch, strict=True))
+            _report(progress, "writing clients", len(batch))
     return links
 
 
@@ -299,24 +302,27 @@ def write_events(actor, checked: Checked, source: str, contract_link=None, progr
     their client's name) and their commercial are filled batch by batch.
     """
     now = utcnow()
-    for batch in chunked(checked.rows, BATCH):
-        ids = _reserve_ids(Event, len(batch))
-        rows = []
-        contract_ids = [contract_link[item[1]] if contract_link is not None else item[1]
-                        for item in batch]
-        commercial_of = dict(Contract.select(Contract.id, Contract.commercial)
-                             .where(Contract.id.in_(set(contract_ids))).tuples())
-        for ident, contract_id, (_l, _c, name, start, end, location, attendees, notes, support) in zip(
-                ids, contract_ids, batch, strict=True):
-            rows.append((ident, contract_id, commercial_of[contract_id], name, name.lower(), support,
-                         start, end, location, attendees, notes, now, now, 1, ""))
-        bulk_insert(Event, [
-            Event.id, Event.contract, Event.commercial, Event.name, Event.name_key, Event.support,
-            Event.start, Event.end, Event.location, Event.attendees, Event.notes, Event.created_at,
-            Event.updated_at, Event.version, Event.search_text], rows)
-        search.refresh(Event, ids)  # the search text holds the client's name: read it back
-        _audit_imports(actor, "event", zip(ids, (item[0] for item in batch), strict=True), source, now)
-        _report(progress, "writing events", len(batch))
+    with search.bulk_index(Event) as created:
+        for batch in chunked(checked.rows, BATCH):
+            ids = _reserve_ids(Event, len(batch))
+            created(ids)
+            rows = []
+            contract_ids = [contract_link[item[1]] if contract_link is not None else item[1]
+                            for item in batch]
+            commercial_of = dict(Contract.select(Contract.id, Contract.commercial)
+                                 .where(Contract.id.in_(set(contract_ids))).tuples())
+            for ident, contract_id, (_l, _c, name, start, end, location, attendees, notes, support) in zip(
+                    ids, contract_ids, batch, strict=True):
+                rows.append((ident, contract_id, commercial_of[contract_id], name, name.lower(), support,
+                             start, end, location, attendees, notes, now, now, 1, ""))
+            bulk_insert(Event, [
+                Event.id, Event.contract, Event.commercial, Event.name, Event.name_key, Event.support,
+                Event.start, Event.end, Event.location, Event.attendees, Event.notes, Event.created_at,
+                Event.updated_at, Event.version, Event.search_text], rows)
+            search.refresh(Event, ids)  # the search text holds the client's name: read it back
+            _audit_imports(actor, "event", zip(ids, (item[0] for item in batch), strict=True),
+                           source, now)
+            _report(progress, "writing events", len(batch))
 
 
 # --- the commands' services ---------------------------------------------------------------
