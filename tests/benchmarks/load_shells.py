@@ -91,7 +91,18 @@ class ShellProcess:
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1, env=env)
         self.lines: queue.Queue = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
-        self.run(f"login {email}")
+        self._log_in(email)
+
+    def _log_in(self, email: str) -> None:
+        """Log in, again if refused: several shells share one account here, and an account
+        checks at most a few passwords at once (the login attempt limit), so a crowd of
+        simultaneous logins to one account has some refused; a person would type it again."""
+        for _ in range(30):
+            _ms, output = self.run(f"login {email}")
+            if not any("error:" in text for text in output):
+                return
+            time.sleep(random.uniform(0.1, 0.6))
+        raise RuntimeError(f"cannot log in as {email}: {output}")
 
     def _read(self) -> None:
         for text in self.process.stdout:
