@@ -284,3 +284,17 @@ def test_ranked_pages_past_the_cap_are_the_same_pages(staff, make, monkeypatch):
     assert _find(sue, "ma") == expected[:6]  # no match inside a word for two letters
     assert clients.list_clients(sue, search="mar", page=3, limit=4).rows[0].full_name == "Yves Tamar"
     assert clients.list_clients(sue, search="mar", count=True).total == 9
+
+
+def test_the_commands_search_and_refuse_text_without_letters(shell, make, db_snapshot):
+    make.client(full_name="Chloé Dupont", email="chloe.dupont@acme.fr", company="Crème SA")
+    make.event(make.contract(make.client(full_name="Jürgen Müller"), signed=True), name="Gala")
+    names = lambda line: [r.get("full_name") or r["name"] for r in shell.ok(line).json()]  # noqa: E731
+    assert names("client search CHLOE --format json") == ["Chloé Dupont"]
+    assert names("client list --search creme --format json") == ["Chloé Dupont"]
+    assert names("event search muller --format json") == ["Gala"]
+    assert names("event list --search MÜLLER --count --format json") == ["Gala"]
+    assert names("user list --search epic.test --limit 2 --format json") == ["Ana Lopez", "Bill Boquet"]
+    before = db_snapshot()
+    assert shell.fails("client search %%") == "error: search: '%%' has no letter or digit to look for"
+    assert db_snapshot() == before
