@@ -239,7 +239,7 @@ def test_every_search_is_served_by_the_trigram_index(staff, make, text):
 
 def test_a_commercials_events_are_read_in_start_order_from_an_index(staff, make):
     if not _is_sqlite():
-        pytest.skip("PostgreSQL's plan depends on table statistics; see the README")
+        pytest.skip("PostgreSQL's plan depends on table statistics (checked by hand at 100k rows)")
     query = (Event.select(Event.id).where(Event.commercial == staff["commercial"].id)
              .order_by(Event.start, Event.id))
     plan = _plan(query)
@@ -284,3 +284,17 @@ def test_ranked_pages_past_the_cap_are_the_same_pages(staff, make, monkeypatch):
     assert _find(sue, "ma") == expected[:6]  # no match inside a word for two letters
     assert clients.list_clients(sue, search="mar", page=3, limit=4).rows[0].full_name == "Yves Tamar"
     assert clients.list_clients(sue, search="mar", count=True).total == 9
+
+
+def test_the_commands_search_and_refuse_text_without_letters(shell, make, db_snapshot):
+    make.client(full_name="Chloé Dupont", email="chloe.dupont@acme.fr", company="Crème SA")
+    make.event(make.contract(make.client(full_name="Jürgen Müller"), signed=True), name="Gala")
+    names = lambda line: [r.get("full_name") or r["name"] for r in shell.ok(line).json()]  # noqa: E731
+    assert names("client search CHLOE --format json") == ["Chloé Dupont"]
+    assert names("client list --search creme --format json") == ["Chloé Dupont"]
+    assert names("event search muller --format json") == ["Gala"]
+    assert names("event list --search MÜLLER --count --format json") == ["Gala"]
+    assert names("user list --search epic.test --limit 2 --format json") == ["Ana Lopez", "Bill Boquet"]
+    before = db_snapshot()
+    assert shell.fails("client search %%") == "error: search: '%%' has no letter or digit to look for"
+    assert db_snapshot() == before
