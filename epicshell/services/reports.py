@@ -210,9 +210,14 @@ def _revenue_by_month(begin, stop) -> Report:
 def _revenue_by_commercial(begin, stop) -> Report:
     signed = dict(Contract.select(Contract.commercial, fn.SUM(Contract.total_cents))
                   .where(_signed_in(begin, stop)).group_by(Contract.commercial).tuples())
-    collected = dict(Payment.select(Contract.commercial, fn.SUM(Payment.amount_cents))
-                     .join(Contract, on=(Payment.contract == Contract.id))
-                     .where(_collections(begin, stop)).group_by(Contract.commercial).tuples())
+    # Summed per contract first (from the covering payment index), then per commercial:
+    # one contract look-up per paying contract rather than per payment.
+    per_contract = (Payment.select(Payment.contract.alias("contract_id"),
+                                   fn.SUM(Payment.amount_cents).alias("cents"))
+                    .where(_collections(begin, stop)).group_by(Payment.contract))
+    collected = dict(Contract.select(Contract.commercial, fn.SUM(per_contract.c.cents))
+                     .join(per_contract, on=(per_contract.c.contract_id == Contract.id))
+                     .group_by(Contract.commercial).tuples())
     rows = []
     for person in _people(COMMERCIAL, set(signed) | set(collected)):
         cents = {"amount_signed": _cents(signed.get(person.id)),
