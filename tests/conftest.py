@@ -296,3 +296,15 @@ def sentry():
     with SentryServer() as server:
         yield server
     assert not server.errors, server.errors
+
+
+@pytest.fixture
+def paris(monkeypatch):
+    """Run in Europe/Paris (UTC+1 in winter, +2 from the last Sunday of March)."""
+    import time
+
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()

@@ -301,18 +301,6 @@ def test_nobody_logged_in_gets_no_report(db_url, world, monkeypatch):
 # --- local months -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def paris(monkeypatch):
-    """Run in Europe/Paris (UTC+1 in winter, +2 from the last Sunday of March)."""
-    import time
-
-    monkeypatch.setenv("TZ", "Europe/Paris")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
 def test_months_are_local_calendar_months_cut_to_the_period(paris):
     from epicshell.services.periods import month_boundaries
 

@@ -6,7 +6,6 @@ value leaves no row behind).
 """
 from __future__ import annotations
 
-import time
 from datetime import datetime, timezone
 
 import pytest
@@ -145,15 +144,6 @@ def test_invalid_datetime_is_refused(text):
     with pytest.raises(ValidationError) as err:
         parse_datetime(text, "start")
     assert err.value.field == "start"
-
-
-@pytest.fixture
-def paris(monkeypatch):
-    monkeypatch.setenv("TZ", "Europe/Paris")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def test_datetime_is_read_in_the_local_timezone(paris):
