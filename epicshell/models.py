@@ -15,11 +15,13 @@ from peewee import (
     BigIntegerField,
     BooleanField,
     CharField,
+    CompositeKey,
     DatabaseProxy,
     DateTimeField,
     ForeignKeyField,
     IntegerField,
     Model,
+    SmallIntegerField,
     TextField,
 )
 
@@ -109,7 +111,7 @@ class Event(BaseModel):
     # A copy of the contract's commercial, kept in step by the services (client assign,
     # user delete with reassignment), so a commercial's events are one index range.
     commercial = ForeignKeyField(User, backref="sold_events", on_delete="RESTRICT", index=False)
-    start = DateTimeField(index=True)
+    start = DateTimeField()
     end = DateTimeField()
     location = CharField(max_length=200, null=True)
     attendees = IntegerField(default=0)
@@ -120,7 +122,24 @@ class Event(BaseModel):
     search_text = TextField(default="")  # services.search.event_text: name, location, client
 
     class Meta:
-        indexes = ((("support", "start"), False), (("commercial", "start"), False))
+        # `id` ends each key: on PostgreSQL equal start times are otherwise in heap order,
+        # and "soonest first, then id" would sort every event of the first instant.
+        indexes = ((("start", "id"), False), (("support", "start", "id"), False),
+                   (("commercial", "start", "id"), False))
+
+
+class SearchWord(BaseModel):
+    """A word of a record's search text (services.search_words), written by triggers."""
+
+    kind = SmallIntegerField()  # search_words.KINDS: 1 user, 2 client, 3 event
+    word = TextField()
+    first = BooleanField()  # the word starts a field of the record
+    name_key = CharField(max_length=100)
+    record_id = IntegerField()
+
+    class Meta:
+        primary_key = CompositeKey("kind", "first", "word", "name_key", "record_id")
+        table_name = "search_word"
 
 
 class Payment(BaseModel):

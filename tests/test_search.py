@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from epicshell.errors import ValidationError
-from epicshell.models import Client, Contract, Event, User, database
-from epicshell.services import clients, events, search, users
+from epicshell.models import Client, Contract, Event, SearchWord, User, database
+from epicshell.services import clients, events, search, search_words, users
 from epicshell.services.search import Query, client_text, event_text, fold, user_text
 
 
@@ -30,6 +30,9 @@ def assert_in_step() -> None:
     for model in (Client, Event, User):
         ids = [row[0] for row in model.select(model.id).tuples()]
         assert search.refresh(model, ids) == 0, f"{model.__name__}: stale search text"
+    stored = set(SearchWord.select().tuples())
+    search_words.rebuild()  # the word rows, derived afresh from the search texts
+    assert set(SearchWord.select().tuples()) == stored, "the word index drifted"
     if _is_sqlite():
         for table in ("client", "event", "user"):  # FTS5 compares its index with the table
             database.execute_sql(f"INSERT INTO {table}_search({table}_search, rank) "
@@ -243,7 +246,7 @@ def test_a_commercials_events_are_read_in_start_order_from_an_index(staff, make)
     query = (Event.select(Event.id).where(Event.commercial == staff["commercial"].id)
              .order_by(Event.start, Event.id))
     plan = _plan(query)
-    assert "event_commercial_id_start" in plan and "TEMP B-TREE" not in plan, plan
+    assert "event_commercial_id_start_id" in plan and "TEMP B-TREE" not in plan, plan
 
 
 def test_sqlite_keeps_the_triggers_that_feed_the_search_index(db):
@@ -298,3 +301,34 @@ def test_the_commands_search_and_refuse_text_without_letters(shell, make, db_sna
     before = db_snapshot()
     assert shell.fails("client search %%") == "error: search: '%%' has no letter or digit to look for"
     assert db_snapshot() == before
+
+
+def test_big_results_are_ranked_from_the_word_index_page_by_page(staff, make, monkeypatch):
+    """Past RANK_AT_ONCE matches a start rank is read from the word index (several words of
+    one prefix merged, a prefix of too many words walked by name instead): the pages are
+    those of ranking everything at once."""
+    from epicshell.services import base
+
+    for name, company in (("Marc Zed", "Martinez SA"), ("Zoé Martin", "A"), ("Anne Martine", "B"),
+                          ("Omar Martin", "Martin Group"), ("Bob Martins", "C"),
+                          ("Léa Marin", "Martin"), ("Ugo Amartin", "D"), ("Ivo Martin-Roy", "E")):
+        make.client(full_name=name, company=company)
+    sue = staff["support"]
+    for text in ("martin", "mar", "ma", "martin!", "omar martin"):
+        expected = _find(sue, text, count=True)
+        monkeypatch.setattr(search, "RANK_AT_ONCE", 0)
+        for max_words in (64, 1):  # merged words, then the name walk past the word limit
+            monkeypatch.setattr(search_words, "MAX_WORDS", max_words)
+            for limit in (1, 3, 50):
+                seen = []
+                for page in range(1, len(expected) // limit + 2):
+                    seen.extend(_names(clients.list_clients(sue, search=text, page=page,
+                                                            limit=limit)))
+                assert seen == expected, (text, max_words, limit)
+        monkeypatch.setattr(search, "RANK_AT_ONCE", 1000)
+        monkeypatch.setattr(base, "COUNT_CAP", 0)  # the multi-word rank walks its first word
+        assert _find(sue, text) == expected, text
+        monkeypatch.undo()
+    assert _find(sue, "martin")[:3] == ["Léa Marin", "Marc Zed", "Omar Martin"]
+    assert _find(sue, "martin!") == ["Léa Marin", "Omar Martin", "Ivo Martin-Roy", "Zoé Martin",
+                                     "Ugo Amartin"]

@@ -29,7 +29,7 @@ from peewee import SQL, Case, SqliteDatabase, fn
 
 from ..errors import ValidationError
 from ..models import Client, Contract, Event, User, database
-from . import base
+from . import base, search_words
 from .base import Page, count_rows, page_bounds
 
 FIELD = "||"  # frames every field: FIELD + text is "a field starts with text"
@@ -179,6 +179,7 @@ def bulk_index(model):
         marks = ", ".join("?" for _ in chunk)
         database.execute_sql(f'INSERT INTO "{table}_search"(rowid, search_text) '
                              f'SELECT id, search_text FROM "{table}" WHERE id IN ({marks})', chunk)
+        search_words.add_rows(model, chunk)
 
 
 def refresh_client_events(client_ids: Iterable[int]) -> int:
@@ -263,14 +264,26 @@ def matches(model, query: Query):
     return _indexed(model, query.matching())
 
 
-def _tiers(model, query: Query) -> list[tuple]:
-    """(substrings found by the index, exact row test) of each rank: field start, word start,
-    elsewhere. The index finds a superset of a rank (a field start may also be a word start)."""
+@dataclass(frozen=True)
+class Tier:
+    """One rank of a search: the substrings the trigram index finds it by (a superset: a
+    field start is also a word start), the exact row test, and for the two start ranks
+    whether the word index holds it as first words of a field (True) or other words."""
+
+    substrings: list
+    in_rank: object
+    first: bool | None
+
+
+def _tiers(model, query: Query) -> list[Tier]:
+    """Field starts, word starts, elsewhere (the last not for a short query)."""
     field = _tested(model, query.field_start())
     word = _tested(model, query.word_start_anywhere())
-    tiers = [(query.field_start(), field), (query.word_start_anywhere(), word & ~field)]
+    tiers = [Tier(query.field_start(), field, True),
+             Tier(query.word_start_anywhere(), word & ~field, False)]
     if not query.word_start:  # a short query matches nowhere but at starts
-        tiers.append((query.matching(), _tested(model, query.matching()) & ~word & ~field))
+        tiers.append(Tier(query.matching(), _tested(model, query.matching()) & ~word & ~field,
+                          None))
     return tiers
 
 
@@ -308,38 +321,67 @@ def parse(text: str | None) -> Query | None:
     return Query.parse(text)
 
 
+RANK_AT_ONCE = 1000  # up to this many matches, all are ranked and sorted in one statement
+
+
 def ranked_page(model, query: Query, rows, counted, page, limit, exact: bool = False) -> Page:
     """One page of the rows of ROWS (a select of MODEL) matching QUERY, in rank order.
 
     COUNTED selects the same rows' ids, for the count. Neither holds the search condition.
-    Up to base.COUNT_CAP matches, they are ranked and sorted at once. Past that, each rank is
-    read on its own: a rank with few rows from the trigram index and sorted; a rank with
-    many rows by walking the name index in order, keeping the rows of that rank, which
-    stops after a page (they are dense), so a common word costs the same at a million rows.
+    Up to RANK_AT_ONCE matches, they are ranked and sorted at once. Past that, each rank is
+    read on its own, as ids, until the page is full (`_rank_ids`); then the page's rows
+    are read in one statement.
     """
     page, limit = page_bounds(page, limit)
     total, capped = _count_matching(model, query.matching(), counted, exact)
-    if not capped and total <= base.COUNT_CAP:
+    if not capped and total <= min(base.COUNT_CAP, RANK_AT_ONCE):
         found = list(rows.where(matches(model, query)).order_by(*ranking(model, query))
                      .paginate(page, limit))
         return Page(rows=found, total=total, page=page, limit=limit, capped=capped)
-    found, skip = [], (page - 1) * limit
-    for substrings, in_rank in _tiers(model, query):
-        indexed = _indexed(model, substrings)
-        many = _count_matching(model, substrings, counted)[1]
-        if skip and not many:
-            size = count_rows(counted.where(indexed & in_rank), True)[0]
-            if size <= skip:
-                skip -= size
-                continue
-        source = rows.where(in_rank) if many else rows.where(indexed & in_rank)
-        batch = list(source.order_by(model.name_key, model.id)
-                     .offset(skip).limit(limit - len(found)))
-        if many and not batch and skip:  # a deep page past a large rank: count it exactly
-            skip -= count_rows(counted.where(indexed & in_rank), True)[0]
+    ids, skip = [], (page - 1) * limit
+    for tier in _tiers(model, query):
+        batch = _rank_ids(model, query, tier, counted, skip, limit - len(ids))
+        if not batch and skip:  # a page past this rank: count the rank to skip it
+            skip -= count_rows(counted.where(_indexed(model, tier.substrings) & tier.in_rank),
+                               True)[0]
             continue
-        found.extend(batch)
+        ids.extend(batch)
         skip = 0
-        if len(found) == limit:
+        if len(ids) == limit:
             break
-    return Page(rows=found, total=total, page=page, limit=limit, capped=capped)
+    by_id = {row.id: row for row in rows.where(model.id.in_(ids))} if ids else {}
+    return Page(rows=[by_id[i] for i in ids], total=total, page=page, limit=limit,
+                capped=capped)
+
+
+def _rank_ids(model, query: Query, tier: Tier, counted, skip: int, limit: int) -> list[int]:
+    """Ids of the rows SKIP … SKIP + LIMIT of one rank, in name order.
+
+    A start rank of a one-word query is read from the word index: each word starting with
+    the query is an index range already in name order, so the cost is that of a page. A
+    longer query's start rank walks its first word the same way when the trigram index
+    says it is common; a rare one is found by the trigram index and sorted. The rank of
+    matches inside words (and a one- or two-letter prefix of too many words) is sorted
+    when rare, and read by walking the name index when common.
+    """
+    one_word = WORD not in query.core
+    many = None
+    if tier.first is not None:
+        if one_word:
+            exact_word = query.core if query.word_end else None
+            prefix = None if query.word_end else query.core
+        else:
+            many = _count_matching(model, tier.substrings, counted)[1]
+            exact_word, prefix = (query.core.split(WORD, 1)[0], None) if many else (None, None)
+        if exact_word or prefix:
+            found = search_words.walk(model, counted, first=tier.first, prefix=prefix,
+                                      word=exact_word, in_rank=tier.in_rank, skip=skip,
+                                      limit=limit)
+            if found is not None:
+                return found
+    if many is None:
+        many = _count_matching(model, tier.substrings, counted)[1]
+    source = counted.where(tier.in_rank) if many else \
+        counted.where(_indexed(model, tier.substrings) & tier.in_rank)
+    query_ids = source.order_by(model.name_key, model.id).offset(skip).limit(limit)
+    return [row[0] for row in query_ids.tuples()]
