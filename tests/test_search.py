@@ -255,8 +255,8 @@ def test_sqlite_keeps_the_triggers_that_feed_the_search_index(db):
         pytest.skip("PostgreSQL's GIN index needs no trigger")
     found = {row[0] for row in db.execute_sql(
         "SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()}
-    assert {f"{t}_search_{when}" for t in ("client", "event", "user")
-            for when in ("insert", "update", "delete")} <= found
+    assert {f"{t}_{index}_{when}" for t in ("client", "event", "user")
+            for index in ("search", "words") for when in ("insert", "update", "delete")} <= found
 
 
 # --- past the count cap, each rank is read on its own ------------------------------------
@@ -330,5 +330,9 @@ def test_big_results_are_ranked_from_the_word_index_page_by_page(staff, make, mo
         assert _find(sue, text) == expected, text
         monkeypatch.undo()
     assert _find(sue, "martin")[:3] == ["Léa Marin", "Marc Zed", "Omar Martin"]
+    expected = _find(sue, "martin")
+    monkeypatch.setattr(base, "COUNT_CAP", 2)  # "martin" is a word of more than 2 clients
+    listing = clients.list_clients(sue, search="martin")
+    assert listing.capped and listing.total_text == "2+" and _names(listing) == expected
     assert _find(sue, "martin!") == ["Léa Marin", "Omar Martin", "Ivo Martin-Roy", "Zoé Martin",
                                      "Ugo Amartin"]

@@ -129,6 +129,18 @@ def _distinct_words(kind: int, first: bool, prefix: str) -> list[str] | None:
     return None if len(found) > MAX_WORDS else found
 
 
+def more_records_than(model, cap: int, word: str) -> bool:
+    """True when more than CAP of MODEL's records have the word WORD, as the first word of
+    a field or as another (within one of these a record has a word once: no DISTINCT
+    needed, so at most 2 × (CAP + 1) index entries are read)."""
+    p = database.param
+    one = (f"(SELECT COUNT(*) FROM (SELECT 1 FROM search_word WHERE kind = {p} AND first = {p} "
+           f"AND word = {p} LIMIT {p}) AS found)")
+    row = database.execute_sql(f"SELECT {one}, {one}", (KINDS[model], False, word, cap + 1,
+                                                        KINDS[model], True, word, cap + 1))
+    return max(row.fetchone()) > cap
+
+
 def walk(model, counted, *, first: bool, prefix: str | None = None, word: str | None = None,
          in_rank, skip: int, limit: int) -> list[int] | None:
     """Ids of COUNTED's rows passing IN_RANK that have a word equal to WORD, or starting
