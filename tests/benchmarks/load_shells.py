@@ -12,8 +12,9 @@ finished it (the echo of a following `whoami --help` marks the end), so the time
 includes parsing, the session check, the queries, waiting for locks and rendering.
 Some clients and contracts are "hot" (many shells change them) to provoke contention.
 
-At the end it reports p50/p95 per command, refusals the rules explain (e.g. paying
-more than is due), conflicts, and unexpected errors; then it checks, in the database:
+At the end it reports p50/p95 per command, refusals the rules explain (e.g. paying more
+than is due), conflicts, unexpected errors, and where the CPU went (the shells, the
+PostgreSQL server, this driver); then it checks, in the database:
 for every contract, total − due = the sum of its payments; every payment and client
 update a shell saw accepted is there (none lost); the audit trail has one entry each.
 Bounded: at most 200 shells and 600 seconds; loopback servers only.
@@ -327,6 +328,37 @@ def snapshot(url: str, t: Targets) -> dict:
     return state
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds used so far by the shells (children of this driver), the PostgreSQL
+    server's processes, and this driver, read from /proc (Linux): where the cores went."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {"shells": 0.0, "PostgreSQL": 0.0}
+    me = str(os.getpid())
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text[text.rindex(")") + 2:].split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        if name == "postgres":
+            used["PostgreSQL"] += seconds
+        elif fields[1] == me:  # parent pid: a shell started by this driver
+            used["shells"] += seconds
+    times = os.times()
+    used["driver"] = times.user + times.system
+    return used
+
+
+def report_cpu(before: dict[str, float], after: dict[str, float], seconds: float) -> None:
+    spent = {name: after[name] - before[name] for name in before}
+    available = seconds * (os.cpu_count() or 1)
+    parts = ", ".join(f"{name} {value:.1f} s" for name, value in spent.items())
+    print(f"CPU during the measured time: {parts} (of {available:.0f} s on "
+          f"{os.cpu_count()} cores)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", required=True, metavar="URL",
@@ -354,9 +386,13 @@ def main() -> None:
         thread.start()
     start.wait(timeout=600)
     began.append(time.monotonic())
+    cpu_before = cpu_seconds()
+    time.sleep(options.seconds)  # the shells still run their last command: close enough
+    cpu_after = cpu_seconds()
     for thread in threads:
         thread.join()
     report(tally, time.monotonic() - began[0])
+    report_cpu(cpu_before, cpu_after, options.seconds)
     problems = check_invariants(options.database, tally, before)
     print("invariants: " + ("all hold" if not problems else f"{len(problems)} broken"))
     for problem in problems[:20]:
