@@ -336,3 +336,29 @@ def test_big_results_are_ranked_from_the_word_index_page_by_page(staff, make, mo
     assert listing.capped and listing.total_text == "2+" and _names(listing) == expected
     assert _find(sue, "martin!") == ["Léa Marin", "Omar Martin", "Ivo Martin-Roy", "Zoé Martin",
                                      "Ugo Amartin"]
+
+
+def test_prefix_counts_from_the_word_index_equal_the_trigram_counts(staff, make, monkeypatch):
+    """A one-word start query ("ma", "@mart") is counted from the word index on
+    PostgreSQL: exact below the cap, "N+" above it, and the trigram count when a record's
+    many words of the prefix fill the entries read. Every count equals the exact one."""
+    from epicshell.services import base
+
+    for name, email in (("Marc Mars", "marc.mars@x.test"), ("Ana Mala", "ana@mamie.test"),
+                        ("Zed Omar", "zed@y.test"), ("Mia Marin Maria", "mia@ma.test"),
+                        ("Ugo Roux", "ugo@z.test")):
+        make.client(full_name=name, email=email)
+    sue = staff["support"]
+    for text in ("ma", "m", "mar", "@mart", "zz", "maria"):
+        exact = clients.list_clients(sue, search=text, count=True).total
+        for cap in (0, 1, 2, 3, 100):
+            for spread in (1, 4):
+                monkeypatch.setattr(base, "COUNT_CAP", cap)
+                monkeypatch.setattr(search_words, "SPREAD", spread)
+                listing = clients.list_clients(sue, search=text)
+                assert (listing.total, listing.capped) == (min(exact, cap), exact > cap), \
+                    (text, cap, spread)
+        monkeypatch.undo()
+    assert search_words.records_with_prefix(Client, "ma", (True, False), 100) == (3, False)
+    assert search_words.records_with_prefix(Client, "ma", (True, False), 2) == (2, True)
+    assert search_words.records_with_prefix(Client, "ma", (False,), 100) == (3, False)

@@ -293,6 +293,11 @@ def _count_matching(model, substrings: list[str], counted, exact: bool = False):
     When COUNTED has no condition of its own, SQLite counts from its search index alone,
     without reading a row of the table.
     """
+    prefix = None if exact or _filtered(counted) else _word_prefix(substrings)
+    if prefix is not None and not _is_sqlite():
+        found = search_words.records_with_prefix(model, *prefix, base.COUNT_CAP)
+        if found is not None:
+            return found
     if _is_sqlite() and not _filtered(counted):
         table, cap = model._meta.table_name, base.COUNT_CAP
         phrase = " OR ".join(f'"{s}"' for s in substrings)
@@ -301,6 +306,24 @@ def _count_matching(model, substrings: list[str], counted, exact: bool = False):
             f"MATCH ?{'' if exact else f' LIMIT {cap + 1}'})", (phrase,)).fetchone()[0]
         return (cap, True) if not exact and found > cap else (found, False)
     return count_rows(counted.where(_indexed(model, substrings)), exact)
+
+
+def _word_prefix(substrings: list[str]) -> tuple[str, tuple[bool, ...]] | None:
+    """(prefix, firsts) when SUBSTRINGS all ask for one word starting with one prefix, at a
+    field start (FIELD + prefix: first word True) or a later word (WORD + prefix: False):
+    what the word index answers on its own. None for anything else (several words, a
+    word end, a match inside a word)."""
+    firsts, prefixes = set(), set()
+    for substring in substrings:
+        start = substring[:len(FIELD)]
+        core = substring[len(FIELD):]
+        if start not in (FIELD, WORD) or not core or not core.isalnum():
+            return None
+        firsts.add(start == FIELD)
+        prefixes.add(core)
+    if len(prefixes) != 1:
+        return None
+    return prefixes.pop(), tuple(sorted(firsts, reverse=True))
 
 
 def _filtered(counted) -> bool:

@@ -141,6 +141,32 @@ def more_records_than(model, cap: int, word: str) -> bool:
     return max(row.fetchone()) > cap
 
 
+SPREAD = 4  # index entries read per record sought when counting a prefix (see below)
+
+
+def records_with_prefix(model, prefix: str, firsts: tuple[bool, ...],
+                        cap: int) -> tuple[int, bool] | None:
+    """(count, capped) of MODEL's records having a word that starts with PREFIX, as a
+    first word of a field (True in FIRSTS) or elsewhere (False), or None when the index
+    cannot tell at the cost of a page.
+
+    The prefix's entries are one index range per flag. Up to SPREAD × (CAP + 1) of them
+    are read: if that was all, their distinct records are the exact count; if not, more
+    than CAP distinct records among them prove "CAP+"; a record with SPREAD words of one
+    prefix in every entry read is left to the trigram count (None).
+    """
+    p, reach = database.param, SPREAD * (cap + 1)
+    flags = ", ".join(p for _ in firsts)
+    sql = (f"SELECT COUNT(DISTINCT record_id), COUNT(*) FROM (SELECT record_id FROM "
+           f"search_word WHERE kind = {p} AND first IN ({flags}) AND word >= {p} "
+           f"AND word < {p} LIMIT {p}) AS found")
+    distinct, entries = database.execute_sql(
+        sql, (KINDS[model], *firsts, prefix, prefix + TOP, reach)).fetchone()
+    if distinct > cap:
+        return cap, True
+    return (distinct, False) if entries < reach else None
+
+
 def walk(model, counted, *, first: bool, prefix: str | None = None, word: str | None = None,
          in_rank, skip: int, limit: int) -> list[int] | None:
     """Ids of COUNTED's rows passing IN_RANK that have a word equal to WORD, or starting
