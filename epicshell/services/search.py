@@ -291,7 +291,10 @@ def _count_matching(model, substrings: list[str], counted, exact: bool = False):
     """(count, capped) of COUNTED's rows holding one of SUBSTRINGS, found by the index.
 
     When COUNTED has no condition of its own, SQLite counts from its search index alone,
-    without reading a row of the table.
+    without reading a row of the table, and PostgreSQL counts a one-word start query
+    ("ma") from the word index: its trigram count would recheck up to 10,001 rows of the
+    table (80 ms at a million events), the word index reads a few index pages. (On SQLite
+    the FTS5 count is the faster of the two: 7 ms against 15 for "ma" at 100,000 clients.)
     """
     prefix = None if exact or _filtered(counted) else _word_prefix(substrings)
     if prefix is not None and not _is_sqlite():
