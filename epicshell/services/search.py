@@ -388,6 +388,8 @@ def _common_word(model, query: Query) -> bool:
     of a one-word QUERY: then "10,000+" needs no trigram count. For PostgreSQL, whose
     trigram count rechecks 10,001 rows of the table (100 ms at a million clients); SQLite
     counts from its FTS5 index alone, faster than this."""
+    if _word_prefix(query.matching()) is not None:
+        return False  # a start query: its count reads the word index (_count_matching)
     return WORD not in query.core and search_words.more_records_than(
         model, base.COUNT_CAP, query.core)
 

@@ -141,7 +141,7 @@ def more_records_than(model, cap: int, word: str) -> bool:
     return max(row.fetchone()) > cap
 
 
-SPREAD = 4  # index entries read per record sought when counting a prefix (see below)
+SPREAD = 2  # at most this many index entries are read per record sought (see below)
 
 
 def records_with_prefix(model, prefix: str, firsts: tuple[bool, ...],
@@ -150,21 +150,25 @@ def records_with_prefix(model, prefix: str, firsts: tuple[bool, ...],
     first word of a field (True in FIRSTS) or elsewhere (False), or None when the index
     cannot tell at the cost of a page.
 
-    The prefix's entries are one index range per flag. Up to SPREAD × (CAP + 1) of them
-    are read: if that was all, their distinct records are the exact count; if not, more
-    than CAP distinct records among them prove "CAP+"; a record with SPREAD words of one
-    prefix in every entry read is left to the trigram count (None).
+    The prefix's entries are one index range per flag. First CAP + 1 of them are read,
+    then if need be SPREAD × (CAP + 1): when that was all of them, their distinct records
+    are the exact count; when not, more than CAP distinct records among them prove "CAP+".
+    Records with several words of the prefix in every entry read leave it to the trigram
+    count (None).
     """
-    p, reach = database.param, SPREAD * (cap + 1)
+    p = database.param
     flags = ", ".join(p for _ in firsts)
     sql = (f"SELECT COUNT(DISTINCT record_id), COUNT(*) FROM (SELECT record_id FROM "
            f"search_word WHERE kind = {p} AND first IN ({flags}) AND word >= {p} "
            f"AND word < {p} LIMIT {p}) AS found")
-    distinct, entries = database.execute_sql(
-        sql, (KINDS[model], *firsts, prefix, prefix + TOP, reach)).fetchone()
-    if distinct > cap:
-        return cap, True
-    return (distinct, False) if entries < reach else None
+    for reach in (cap + 1, SPREAD * (cap + 1)):
+        distinct, entries = database.execute_sql(
+            sql, (KINDS[model], *firsts, prefix, prefix + TOP, reach)).fetchone()
+        if distinct > cap:
+            return cap, True
+        if entries < reach:
+            return distinct, False
+    return None
 
 
 def walk(model, counted, *, first: bool, prefix: str | None = None, word: str | None = None,
