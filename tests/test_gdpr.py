@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from epicshell.models import AuditEntry, Client, Contract, Event, Payment
+from epicshell.models import AuditEntry, Client, Contract, Event, Payment, database
 from epicshell.services import clients
 
 EMAIL, NEW_EMAIL = "zebulon.quux@secret-startup.io", "zq@secret-startup.io"
@@ -112,6 +112,10 @@ def test_after_forget_the_personal_data_is_found_nowhere(shell, person, tmp_path
         for value in (entry.old or "", entry.new or ""):
             assert "zebulon" not in value.lower() and "secret-startup" not in value
             assert value not in (PHONE, COMPANY, NOTES, NAME)
+    for table in ("search_word", "search_vocabulary"):  # the search indexes keep no word
+        left = database.execute_sql(f"SELECT word FROM {table} WHERE word IN "
+                                    "('zebulon', 'quux', 'quuxcorp', 'zq')").fetchall()
+        assert left == [], table
     if db_url.startswith("sqlite"):
         raw = _file_bytes(db_url)
         for value in (EMAIL, NEW_EMAIL, NAME, NOTES, COMPANY, PHONE):

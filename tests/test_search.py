@@ -1,6 +1,8 @@
 """Search (commands.md §11): accents and case ignored, ranked, indexed, never out of step."""
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from epicshell.errors import ValidationError
@@ -31,6 +33,10 @@ def assert_in_step() -> None:
         ids = [row[0] for row in model.select(model.id).tuples()]
         assert search.refresh(model, ids) == 0, f"{model.__name__}: stale search text"
     stored = set(SearchWord.select().tuples())
+    vocabulary = set(database.execute_sql(
+        "SELECT kind, first, word FROM search_vocabulary").fetchall())
+    assert vocabulary == set(database.execute_sql(
+        "SELECT DISTINCT kind, first, word FROM search_word").fetchall()), "vocabulary drifted"
     search_words.rebuild()  # the word rows, derived afresh from the search texts
     assert set(SearchWord.select().tuples()) == stored, "the word index drifted"
     if _is_sqlite():
@@ -314,17 +320,20 @@ def test_big_results_are_ranked_from_the_word_index_page_by_page(staff, make, mo
                           ("Léa Marin", "Martin"), ("Ugo Amartin", "D"), ("Ivo Martin-Roy", "E")):
         make.client(full_name=name, company=company)
     sue = staff["support"]
-    for text in ("martin", "mar", "ma", "martin!", "omar martin"):
+    for text in ("martin", "mar", "ma", "martin!", "omar martin", "art", "tin", "tin!", "rtin"):
         expected = _find(sue, text, count=True)
         monkeypatch.setattr(search, "RANK_AT_ONCE", 0)
-        for max_words in (64, 1):  # merged words, then the name walk past the word limit
+        for max_words, cap in itertools.product((64, 1), (10_000, 0)):
+            # merged words, then the name walk past the word limit; a rare then a common
+            # match (inside words: sorted, then read from the vocabulary's words)
             monkeypatch.setattr(search_words, "MAX_WORDS", max_words)
+            monkeypatch.setattr(base, "COUNT_CAP", cap)
             for limit in (1, 3, 50):
                 seen = []
                 for page in range(1, len(expected) // limit + 2):
                     seen.extend(_names(clients.list_clients(sue, search=text, page=page,
                                                             limit=limit)))
-                assert seen == expected, (text, max_words, limit)
+                assert seen == expected, (text, max_words, cap, limit)
         monkeypatch.setattr(search, "RANK_AT_ONCE", 1000)
         monkeypatch.setattr(base, "COUNT_CAP", 0)  # the multi-word rank walks its first word
         assert _find(sue, text) == expected, text
@@ -338,10 +347,12 @@ def test_big_results_are_ranked_from_the_word_index_page_by_page(staff, make, mo
                                      "Ugo Amartin"]
 
 
-def test_prefix_counts_from_the_word_index_equal_the_trigram_counts(staff, make, monkeypatch):
-    """A one-word start query ("ma", "@mart") is counted from the word index on
-    PostgreSQL: exact below the cap, "N+" above it, and the trigram count when a record's
-    many words of the prefix fill the entries read. Every count equals the exact one."""
+def test_one_word_counts_from_the_word_index_equal_the_trigram_counts(staff, make, monkeypatch):
+    """A one-word query is counted from the word index on PostgreSQL: a start query
+    ("ma", "@mart") from its prefix's range, a fragment ("art", "tin!") from the words of
+    the vocabulary holding it. Exact below the cap, "N+" above it, and the trigram count
+    when a record's many words fill the entries read or the fragment is in too many
+    words. Every count equals the exact one."""
     from epicshell.services import base
 
     for name, email in (("Marc Mars", "marc.mars@x.test"), ("Ana Mala", "ana@mamie.test"),
@@ -349,16 +360,18 @@ def test_prefix_counts_from_the_word_index_equal_the_trigram_counts(staff, make,
                         ("Ugo Roux", "ugo@z.test")):
         make.client(full_name=name, email=email)
     sue = staff["support"]
-    for text in ("ma", "m", "mar", "@mart", "zz", "maria"):
+    for text in ("ma", "m", "mar", "@mart", "zz", "maria", "ar", "ari", "ars!", "test", "zzz"):
         exact = clients.list_clients(sue, search=text, count=True).total
-        for cap in (0, 1, 2, 3, 100):
-            for spread in (1, 2, 4):
-                monkeypatch.setattr(base, "COUNT_CAP", cap)
-                monkeypatch.setattr(search_words, "SPREAD", spread)
-                listing = clients.list_clients(sue, search=text)
-                assert (listing.total, listing.capped) == (min(exact, cap), exact > cap), \
-                    (text, cap, spread)
+        for cap, spread, max_words in itertools.product((0, 1, 2, 3, 100), (1, 2, 4), (64, 1)):
+            monkeypatch.setattr(base, "COUNT_CAP", cap)
+            monkeypatch.setattr(search_words, "SPREAD", spread)
+            monkeypatch.setattr(search_words, "MAX_WORDS", max_words)
+            listing = clients.list_clients(sue, search=text)
+            assert (listing.total, listing.capped) == (min(exact, cap), exact > cap), \
+                (text, cap, spread, max_words)
         monkeypatch.undo()
+    assert search_words.records_holding(Client, "ari", False, 100) == (1, False)  # marin maria: one
+    assert search_words.records_holding(Client, "ars", True, 100) == (1, False)  # mars
     assert search_words.records_with_prefix(Client, "ma", (True, False), 100) == (3, False)
     assert search_words.records_with_prefix(Client, "ma", (True, False), 2) == (2, True)
     assert search_words.records_with_prefix(Client, "ma", (False,), 100) == (3, False)

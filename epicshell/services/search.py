@@ -296,9 +296,8 @@ def _count_matching(model, substrings: list[str], counted, exact: bool = False):
     table (80 ms at a million events), the word index reads a few index pages. (On SQLite
     the FTS5 count is the faster of the two: 7 ms against 15 for "ma" at 100,000 clients.)
     """
-    prefix = None if exact or _filtered(counted) else _word_prefix(substrings)
-    if prefix is not None and not _is_sqlite():
-        found = search_words.records_with_prefix(model, *prefix, base.COUNT_CAP)
+    if not exact and not _filtered(counted) and not _is_sqlite():
+        found = _count_from_words(model, substrings)
         if found is not None:
             return found
     if _is_sqlite() and not _filtered(counted):
@@ -309,6 +308,24 @@ def _count_matching(model, substrings: list[str], counted, exact: bool = False):
             f"MATCH ?{'' if exact else f' LIMIT {cap + 1}'})", (phrase,)).fetchone()[0]
         return (cap, True) if not exact and found > cap else (found, False)
     return count_rows(counted.where(_indexed(model, substrings)), exact)
+
+
+def _count_from_words(model, substrings: list[str]) -> tuple[int, bool] | None:
+    """(count, capped) of the rows holding one of SUBSTRINGS, from the word index, when
+    they ask for one word: starting with a prefix (`||ma`, `  ma`), or holding a fragment
+    (`art`), or ending with it (`art||`, `art  `). None otherwise, or when the word index
+    cannot tell cheaply."""
+    prefix = _word_prefix(substrings)
+    if prefix is not None:
+        return search_words.records_with_prefix(model, *prefix, base.COUNT_CAP)
+    ends = (FIELD, WORD)
+    if len(substrings) == 1 and substrings[0].isalnum():
+        return search_words.records_holding(model, substrings[0], False, base.COUNT_CAP)
+    cores = {s[:-len(FIELD)] for s in substrings if s.endswith(ends)}
+    if len(substrings) == 2 and len(cores) == 1 and next(iter(cores)).isalnum() \
+            and {s[-len(FIELD):] for s in substrings} == set(ends):
+        return search_words.records_holding(model, cores.pop(), True, base.COUNT_CAP)
+    return None
 
 
 def _word_prefix(substrings: list[str]) -> tuple[str, tuple[bool, ...]] | None:
@@ -359,17 +376,16 @@ def ranked_page(model, query: Query, rows, counted, page, limit, exact: bool = F
     are read in one statement.
     """
     page, limit = page_bounds(page, limit)
-    if not exact and not _is_sqlite() and not _filtered(counted) and _common_word(model, query):
-        total, capped = base.COUNT_CAP, True
-    else:
-        total, capped = _count_matching(model, query.matching(), counted, exact)
+    total, capped = _count_matching(model, query.matching(), counted, exact)
     if not capped and total <= min(base.COUNT_CAP, RANK_AT_ONCE):
         found = list(rows.where(matches(model, query)).order_by(*ranking(model, query))
                      .paginate(page, limit))
         return Page(rows=found, total=total, page=page, limit=limit, capped=capped)
     ids, skip = [], (page - 1) * limit
     for tier in _tiers(model, query):
-        batch = _rank_ids(model, query, tier, counted, skip, limit - len(ids))
+        batch = _rank_ids(model, query, tier, counted, skip, limit - len(ids),
+                          many=(capped or total > base.COUNT_CAP)
+                          if tier.substrings == query.matching() else None)
         if not batch and skip:  # a page past this rank: count the rank to skip it
             skip -= count_rows(counted.where(_indexed(model, tier.substrings) & tier.in_rank),
                                True)[0]
@@ -383,29 +399,21 @@ def ranked_page(model, query: Query, rows, counted, page, limit, exact: bool = F
                 capped=capped)
 
 
-def _common_word(model, query: Query) -> bool:
-    """True when the word index alone proves that more than COUNT_CAP rows hold the word
-    of a one-word QUERY: then "10,000+" needs no trigram count. For PostgreSQL, whose
-    trigram count rechecks 10,001 rows of the table (100 ms at a million clients); SQLite
-    counts from its FTS5 index alone, faster than this."""
-    if _word_prefix(query.matching()) is not None:
-        return False  # a start query: its count reads the word index (_count_matching)
-    return WORD not in query.core and search_words.more_records_than(
-        model, base.COUNT_CAP, query.core)
-
-
-def _rank_ids(model, query: Query, tier: Tier, counted, skip: int, limit: int) -> list[int]:
+def _rank_ids(model, query: Query, tier: Tier, counted, skip: int, limit: int,
+              many: bool | None = None) -> list[int]:
     """Ids of the rows SKIP … SKIP + LIMIT of one rank, in name order.
 
     A start rank of a one-word query is read from the word index: each word starting with
     the query is an index range already in name order, so the cost is that of a page. A
     longer query's start rank walks its first word the same way when the trigram index
     says it is common; a rare one is found by the trigram index and sorted. The rank of
-    matches inside words (and a one- or two-letter prefix of too many words) is sorted
-    when rare, and read by walking the name index when common.
+    matches inside words is sorted when rare; when common, a one-word query reads it from
+    the word index too, for the few words holding it (the vocabulary). The rest (a one-
+    or two-letter prefix, or a fragment, of too many words) walks the name index. MANY,
+    when known, says whether the tier's substrings match more than COUNT_CAP rows (the
+    last tier's are the query's own, already counted).
     """
     one_word = WORD not in query.core
-    many = None
     if tier.first is not None:
         if one_word:
             exact_word = query.core if query.word_end else None
@@ -421,6 +429,12 @@ def _rank_ids(model, query: Query, tier: Tier, counted, skip: int, limit: int) -
                 return found
     if many is None:
         many = _count_matching(model, tier.substrings, counted)[1]
+    if many and tier.first is None and one_word:
+        found = search_words.walk_inside(model, counted, fragment=query.core,
+                                         word_end=query.word_end, in_rank=tier.in_rank,
+                                         skip=skip, limit=limit)
+        if found is not None:
+            return found
     source = counted.where(tier.in_rank) if many else \
         counted.where(_indexed(model, tier.substrings) & tier.in_rank)
     query_ids = source.order_by(model.name_key, model.id).offset(skip).limit(limit)

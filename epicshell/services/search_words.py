@@ -94,13 +94,54 @@ def postgres_fill(table: str) -> str:
             "AS w(word, n) WHERE w.word <> ''")
 
 
+# The vocabulary (migration 0011): each distinct (kind, first, word) of search_word, a word
+# entering with its first record and leaving with its last (no erased name stays behind).
+_LAST_GONE = ("NOT EXISTS (SELECT 1 FROM search_word s WHERE s.kind = old.kind "
+              "AND s.first = old.first AND s.word = old.word)")
+SQLITE_VOCABULARY_TRIGGERS = (
+    "CREATE TRIGGER search_word_vocabulary_insert AFTER INSERT ON search_word BEGIN "
+    "INSERT OR IGNORE INTO search_vocabulary (kind, first, word) "
+    "VALUES (new.kind, new.first, new.word); END",
+    f"CREATE TRIGGER search_word_vocabulary_delete AFTER DELETE ON search_word WHEN {_LAST_GONE} "
+    "BEGIN DELETE FROM search_vocabulary WHERE kind = old.kind AND first = old.first "
+    "AND word = old.word; END",
+    "CREATE TRIGGER search_vocabulary_trigram_insert AFTER INSERT ON search_vocabulary BEGIN "
+    "INSERT INTO search_vocabulary_trigram (rowid, word) VALUES (new.id, new.word); END",
+    "CREATE TRIGGER search_vocabulary_trigram_delete AFTER DELETE ON search_vocabulary BEGIN "
+    "INSERT INTO search_vocabulary_trigram (search_vocabulary_trigram, rowid, word) "
+    "VALUES ('delete', old.id, old.word); END",
+)
+POSTGRES_VOCABULARY_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION search_vocabulary_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO search_vocabulary (kind, first, word) VALUES (NEW.kind, NEW.first, NEW.word)
+    ON CONFLICT DO NOTHING;
+  ELSIF {_LAST_GONE.replace("old.", "OLD.")} THEN
+    DELETE FROM search_vocabulary WHERE kind = OLD.kind AND first = OLD.first AND word = OLD.word;
+  END IF;
+  RETURN NULL;
+END $$
+"""
+
+
+def vocabulary_fill(db) -> str:
+    """INSERT of every distinct word of search_word missing from the vocabulary."""
+    words = "SELECT DISTINCT kind, first, word FROM search_word"
+    if _is_sqlite(db):
+        return f"INSERT OR IGNORE INTO search_vocabulary (kind, first, word) {words}"
+    return f"INSERT INTO search_vocabulary (kind, first, word) {words} ON CONFLICT DO NOTHING"
+
+
 def rebuild(db=None) -> None:
-    """Every word row computed afresh from the search texts (after a bulk load that ran
-    with the triggers off)."""
+    """Every word row computed afresh from the search texts, and the vocabulary from them
+    (after a bulk load that ran with the triggers off)."""
     db = db or database.obj
     db.execute_sql("DELETE FROM search_word")
+    db.execute_sql("DELETE FROM search_vocabulary")
     for table in TABLES:
         db.execute_sql(sqlite_insert(table, "t") if _is_sqlite(db) else postgres_fill(table))
+    db.execute_sql(vocabulary_fill(db))  # for a load with the triggers off (PostgreSQL)
 
 
 def add_rows(model, ids: list[int]) -> None:
@@ -129,41 +170,51 @@ def _distinct_words(kind: int, first: bool, prefix: str) -> list[str] | None:
     return None if len(found) > MAX_WORDS else found
 
 
-def more_records_than(model, cap: int, word: str) -> bool:
-    """True when more than CAP of MODEL's records have the word WORD, as the first word of
-    a field or as another (within one of these a record has a word once: no DISTINCT
-    needed, so at most 2 × (CAP + 1) index entries are read)."""
-    p = database.param
-    one = (f"(SELECT COUNT(*) FROM (SELECT 1 FROM search_word WHERE kind = {p} AND first = {p} "
-           f"AND word = {p} LIMIT {p}) AS found)")
-    row = database.execute_sql(f"SELECT {one}, {one}", (KINDS[model], False, word, cap + 1,
-                                                        KINDS[model], True, word, cap + 1))
-    return max(row.fetchone()) > cap
-
-
 SPREAD = 2  # at most this many index entries are read per record sought (see below)
 
 
 def records_with_prefix(model, prefix: str, firsts: tuple[bool, ...],
                         cap: int) -> tuple[int, bool] | None:
     """(count, capped) of MODEL's records having a word that starts with PREFIX, as a
-    first word of a field (True in FIRSTS) or elsewhere (False), or None when the index
-    cannot tell at the cost of a page.
-
-    The prefix's entries are one index range per flag. First CAP + 1 of them are read,
-    then if need be SPREAD × (CAP + 1): when that was all of them, their distinct records
-    are the exact count; when not, more than CAP distinct records among them prove "CAP+".
-    Records with several words of the prefix in every entry read leave it to the trigram
-    count (None).
-    """
+    first word of a field (True in FIRSTS) or elsewhere (False); None when the index
+    cannot tell at the cost of a page (`_count_records`)."""
     p = database.param
     flags = ", ".join(p for _ in firsts)
+    return _count_records(f"first IN ({flags}) AND word >= {p} AND word < {p}",
+                          (*firsts, prefix, prefix + TOP), model, cap)
+
+
+def records_holding(model, fragment: str, word_end: bool, cap: int) -> tuple[int, bool] | None:
+    """(count, capped) of MODEL's records having a word that holds FRAGMENT (ends with
+    it, for WORD_END): for a one-word query, exactly the records it matches, since a match
+    never spans a separator. The words come from the vocabulary; None past MAX_WORDS of
+    them, or when the index cannot tell at the cost of a page."""
+    pairs = _vocabulary(model, fragment, word_end, "")
+    words = sorted({word for _first, word in pairs})
+    if len(pairs) > MAX_WORDS:
+        return None
+    if not words:
+        return 0, False
+    p = database.param
+    marks = ", ".join(p for _ in words)
+    return _count_records(f"first IN ({p}, {p}) AND word IN ({marks})",
+                          (True, False, *words), model, cap)
+
+
+def _count_records(where: str, params: tuple, model, cap: int) -> tuple[int, bool] | None:
+    """(count, capped) of the distinct records of MODEL's word entries passing WHERE.
+
+    First CAP + 1 entries are read, then if need be SPREAD × (CAP + 1): when that was all
+    of them, their distinct records are the exact count; when not, more than CAP distinct
+    records among them prove "CAP+". Records with several of the words in every entry
+    read leave it to the trigram count (None).
+    """
+    p = database.param
     sql = (f"SELECT COUNT(DISTINCT record_id), COUNT(*) FROM (SELECT record_id FROM "
-           f"search_word WHERE kind = {p} AND first IN ({flags}) AND word >= {p} "
-           f"AND word < {p} LIMIT {p}) AS found")
+           f"search_word WHERE kind = {p} AND {where} LIMIT {p}) AS found")
     for reach in (cap + 1, SPREAD * (cap + 1)):
         distinct, entries = database.execute_sql(
-            sql, (KINDS[model], *firsts, prefix, prefix + TOP, reach)).fetchone()
+            sql, (KINDS[model], *params, reach)).fetchone()
         if distinct > cap:
             return cap, True
         if entries < reach:
@@ -171,23 +222,68 @@ def records_with_prefix(model, prefix: str, firsts: tuple[bool, ...],
     return None
 
 
+def _vocabulary(model, fragment: str, word_end: bool, inside: str,
+                inside_params: tuple = ()) -> list[tuple[bool, str]]:
+    """(first, word) of MODEL's vocabulary holding FRAGMENT (ending with it for WORD_END)
+    and passing the extra condition INSIDE, found by its trigram index; at most
+    MAX_WORDS + 1 of them."""
+    p, n = database.param, len(fragment)
+    if _is_sqlite(database.obj):
+        found_by, pattern = ("id IN (SELECT rowid FROM search_vocabulary_trigram WHERE "
+                             f"search_vocabulary_trigram MATCH {p})", f'"{fragment}"')
+        ending = f"substr(word, -{n})"
+    else:
+        found_by, pattern, ending = f"word LIKE {p}", f"%{fragment}%", f"right(word, {n})"
+    conditions = [found_by, f"kind = {p}"] + ([f"{ending} = {p}"] if word_end else [])
+    params = (pattern, KINDS[model]) + ((fragment,) if word_end else ())
+    if inside:
+        conditions.append(inside)
+        params += inside_params
+    sql = (f"SELECT first, word FROM search_vocabulary WHERE {' AND '.join(conditions)} "
+           f"LIMIT {MAX_WORDS + 1}")
+    return [(bool(first), word) for first, word in database.execute_sql(sql, params)]
+
+
 def walk(model, counted, *, first: bool, prefix: str | None = None, word: str | None = None,
          in_rank, skip: int, limit: int) -> list[int] | None:
     """Ids of COUNTED's rows passing IN_RANK that have a word equal to WORD, or starting
     with PREFIX, as a first word of a field (FIRST) or elsewhere, in name order: rows
-    SKIP … SKIP + LIMIT. None when PREFIX starts more than MAX_WORDS distinct words.
-
-    Each word is one ordered index range read up to SKIP + LIMIT entries; the ranges are
-    merged in the database (UNION, then the same order), so the result is exact: a row
-    among the first SKIP + LIMIT of the union is among the first of its own word.
-    """
+    SKIP … SKIP + LIMIT. None when PREFIX starts more than MAX_WORDS distinct words."""
     kind = KINDS[model]
     words = [word] if word is not None else _distinct_words(kind, first, prefix)
     if words is None:
         return None
-    if not words:
+    return _merge(model, counted, [(first, each) for each in words], in_rank, skip, limit)
+
+
+def walk_inside(model, counted, *, fragment: str, word_end: bool, in_rank, skip: int,
+                limit: int) -> list[int] | None:
+    """Like `walk`, for the words holding FRAGMENT after their first letter (and ending
+    with it, for WORD_END): the rank of matches inside words ("art": "martin"). The words
+    come from the vocabulary's trigram index; None past MAX_WORDS of them."""
+    p, n = database.param, len(fragment)
+    # A word starting with FRAGMENT (for WORD_END: the word FRAGMENT) is a start match:
+    # its records are in an earlier rank.
+    inside = "word <> " + p if word_end else f"substr(word, 1, {n}) <> {p}"
+    pairs = _vocabulary(model, fragment, word_end, inside, (fragment,))
+    if len(pairs) > MAX_WORDS:
+        return None
+    return _merge(model, counted, pairs, in_rank, skip, limit)
+
+
+def _merge(model, counted, pairs: list[tuple[bool, str]], in_rank, skip: int,
+           limit: int) -> list[int]:
+    """Rows SKIP … SKIP + LIMIT, in name order, of COUNTED's rows passing IN_RANK that
+    have one of the (first, word) PAIRS.
+
+    Each pair is one ordered index range read up to SKIP + LIMIT entries; the ranges are
+    merged in the database (UNION, then the same order), so the result is exact: a row
+    among the first SKIP + LIMIT of the union is among the first of its own word.
+    """
+    if not pairs:
         return []
-    arms = [_arm(model, counted, kind, first, each, in_rank) for each in words]
+    kind = KINDS[model]
+    arms = [_arm(model, counted, kind, first, word, in_rank) for first, word in pairs]
     if len(arms) == 1:
         query = arms[0].offset(skip).limit(limit)
         return [record for _name, record in query.tuples()]

@@ -160,9 +160,9 @@ def _multiply(db, copies: int) -> None:
         if not _is_sqlite(db):
             db.execute_sql(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
                            f'(SELECT MAX(id) FROM "{table}"))')
-    _search_triggers(db, on=True)
     _rebuild_text_indexes(db)
-    search_words.rebuild(db)
+    search_words.rebuild(db)  # triggers still off: PostgreSQL fills the vocabulary at once
+    _search_triggers(db, on=True)
     # VACUUM as autovacuum would on a live server: PostgreSQL's index-only scans (capped
     # counts) need the visibility map, which a fresh bulk load does not have.
     db.execute_sql("ANALYZE" if _is_sqlite(db) else "VACUUM ANALYZE")
