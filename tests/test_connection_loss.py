@@ -44,3 +44,17 @@ def test_the_next_command_works_after_the_server_dropped_the_connection(db_url, 
     again = shell.run("whoami")
     assert again.ok and "Ana Lopez" in again.out  # same session, fresh connection
     assert database.execute_sql("SELECT pg_backend_pid()").fetchone()[0] != backend
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_every_connection_runs_its_statements_without_parallel_workers(db_url, staff, monkeypatch):
+    """A shell's statements are small: its connections, the first and one re-opened after
+    a loss, plan no parallel workers (their start-up costs more than the statement)."""
+    monkeypatch.setenv("EPICSHELL_PASSWORD", PASSWORD)
+    shell = Shell(db_url).login("management")
+    setting = "SHOW max_parallel_workers_per_gather"
+    assert database.execute_sql(setting).fetchone()[0] == "0"
+    _terminate_shell_backend(db_url, database.execute_sql("SELECT pg_backend_pid()").fetchone()[0])
+    shell.run("client list")  # fails on the dead connection, which is re-opened
+    assert shell.run("whoami").ok
+    assert database.execute_sql(setting).fetchone()[0] == "0"
