@@ -14,6 +14,7 @@ import pexpect
 
 EPICSHELL = shutil.which("epicshell")
 TIMEOUT = 10
+RESEND_EOF = 3  # seconds without the end of the program before Ctrl-D is pressed again
 ROWS, COLS = 30, 200
 _ESCAPE = re.compile(r"\x1b\[(\??)([0-9;]*)[ -/]*([@-~])|\x1b[()][A-Za-z0-9]|\x1b[=>78DEM]"
                      r"|\x1b\][^\x07]*\x07")
@@ -218,11 +219,15 @@ class Terminal:
         self.expect(prompt)
         self.child.sendcontrol("d")
         deadline = time.monotonic() + TIMEOUT
+        again = time.monotonic() + RESEND_EOF
         while time.monotonic() < deadline:
             try:
                 self._pump(0.1)
             except pexpect.EOF:
                 break
+            if time.monotonic() > again:  # on a loaded machine the prompt matched may
+                self.child.sendcontrol("d")  # have been drawn before the editor read keys
+                again = time.monotonic() + RESEND_EOF
         self.child.close()
         return self.child.exitstatus
 
