@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import ConflictError, NotFound, ValidationError
 from ..models import AuditEntry, database, utcnow
 from ..validation import parse_id
+from . import inserts
 
 _state = threading.local()
 _listeners: list[Callable[[str, dict], None]] = []
@@ -94,7 +95,7 @@ def audit(actor, action: str, entity: str, entity_id, changes: dict | None = Non
              "field": field, "old": old, "new": new}
             for ident in ids for field, old, new in fields]
     for start in range(0, len(rows), AUDIT_BATCH):
-        AuditEntry.insert_many(rows[start:start + AUDIT_BATCH]).execute()
+        inserts.insert_rows(AuditEntry, rows[start:start + AUDIT_BATCH])
 
 
 def get_or_404(model, ident, entity: str | None = None, *, lock: bool = False):
@@ -126,11 +127,7 @@ def refuse_if_used(model, field: str, value, label: str, exclude_id: int | None 
     This answers the usual case with a clear message; `unique_guard` gives the same
     message when another shell inserts the same value between this check and our write.
     """
-    column = getattr(model, field)
-    query = model.select(model.id).where(column == value)
-    if exclude_id is not None:
-        query = query.where(model.id != exclude_id)
-    if query.exists():
+    if inserts.value_taken(model, field, value, exclude_id):
         raise already_used(field, value, label)
 
 
