@@ -12,7 +12,6 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from ..errors import ConflictError, NotFound, ValidationError
 from ..models import AuditEntry, database, utcnow
@@ -33,7 +32,7 @@ def subscribe(listener: Callable[[str, dict], None]) -> Callable[[], None]:
     return lambda: _listeners.remove(listener) if listener in _listeners else None
 
 
-def notify(action: str, **data: Any) -> None:
+def notify(action: str, **data: object) -> None:
     """Queue a notice; delivered after the surrounding mutation commits (now if none)."""
     pending = getattr(_state, "pending", None)
     if pending is None:
