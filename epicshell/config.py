@@ -7,7 +7,6 @@ written in the code.
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,8 +92,9 @@ class Settings:
     # EPICSHELL_PASSWORD from `.env`: read by `login` in scripts when the environment has none.
     dotenv_password: str | None = field(default=None, repr=False)
     # The session lives in this process only, so a per-process random key is enough
-    # and nothing secret ever needs to be configured or stored.
-    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    # and nothing secret ever needs to be configured or stored. 256 bits from the OS, as
+    # `secrets` would give, without importing it (and random, hmac) at every start.
+    secret_key: str = field(default_factory=lambda: os.urandom(32).hex(), repr=False)
 
 
 def load_settings(database_url: str | None = None) -> Settings:

@@ -12,11 +12,11 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from ..errors import ConflictError, NotFound, ValidationError
 from ..models import AuditEntry, database, utcnow
 from ..validation import parse_id
+from . import inserts
 
 _state = threading.local()
 _listeners: list[Callable[[str, dict], None]] = []
@@ -32,7 +32,7 @@ def subscribe(listener: Callable[[str, dict], None]) -> Callable[[], None]:
     return lambda: _listeners.remove(listener) if listener in _listeners else None
 
 
-def notify(action: str, **data: Any) -> None:
+def notify(action: str, **data: object) -> None:
     """Queue a notice; delivered after the surrounding mutation commits (now if none)."""
     pending = getattr(_state, "pending", None)
     if pending is None:
@@ -94,7 +94,7 @@ def audit(actor, action: str, entity: str, entity_id, changes: dict | None = Non
              "field": field, "old": old, "new": new}
             for ident in ids for field, old, new in fields]
     for start in range(0, len(rows), AUDIT_BATCH):
-        AuditEntry.insert_many(rows[start:start + AUDIT_BATCH]).execute()
+        inserts.insert_rows(AuditEntry, rows[start:start + AUDIT_BATCH])
 
 
 def get_or_404(model, ident, entity: str | None = None, *, lock: bool = False):
@@ -126,11 +126,7 @@ def refuse_if_used(model, field: str, value, label: str, exclude_id: int | None 
     This answers the usual case with a clear message; `unique_guard` gives the same
     message when another shell inserts the same value between this check and our write.
     """
-    column = getattr(model, field)
-    query = model.select(model.id).where(column == value)
-    if exclude_id is not None:
-        query = query.where(model.id != exclude_id)
-    if query.exists():
+    if inserts.value_taken(model, field, value, exclude_id):
         raise already_used(field, value, label)
 
 

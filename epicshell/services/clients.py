@@ -4,6 +4,7 @@ from __future__ import annotations
 from ..errors import NotFound, ValidationError
 from ..models import Client, Contract, Event, User
 from ..validation import parse_email, parse_id, parse_name, parse_phone, parse_text
+from . import inserts
 from .base import (
     already_used,
     audit,
@@ -143,8 +144,8 @@ def create_client(actor, *, full_name, email, phone=None, company=None, commerci
     _email_free(values["email"])
     full_name, email, phone, company = (values[k] for k in ("full_name", "email", "phone", "company"))
     with unique_guard("client", values):
-        client = Client.create(**values, commercial=owner.id,
-                               search_text=client_text(full_name, email, company))
+        client = inserts.create(Client, **values, commercial=owner.id,
+                                search_text=client_text(full_name, email, company))
     audit(actor, "create", "client", client.id, {
         "full_name": (None, full_name), "email": (None, email), "phone": (None, phone),
         "company": (None, company), "commercial": (None, owner.full_name)})

@@ -6,13 +6,13 @@ the session, run the handler, render the result, and turn every failure into one
 """
 from __future__ import annotations
 
+import io
 import os
 import shlex
 import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TextIO
 
 from ..errors import EpicError, NotLoggedIn, SessionEnded, UsageError
 from ..failures import OutputClosed, reopened, world_failure
@@ -33,9 +33,9 @@ MULTILINE_OPTIONS = ("notes",)  # the only arguments that may hold line breaks a
 class Environment:
     """Program-wide I/O, passed down instead of touching sys.* everywhere (tests replace it)."""
 
-    stdin: TextIO = field(default_factory=lambda: sys.stdin)
-    stdout: TextIO = field(default_factory=lambda: sys.stdout)
-    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    stdin: io.TextIOBase = field(default_factory=lambda: sys.stdin)
+    stdout: io.TextIOBase = field(default_factory=lambda: sys.stdout)
+    stderr: io.TextIOBase = field(default_factory=lambda: sys.stderr)
     interactive: bool = False  # a person at a terminal: wizards, prompts, pager
     color: bool = False
 

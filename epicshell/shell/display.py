@@ -6,7 +6,6 @@ command (`--format`, `--limit`) still wins over them.
 """
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 from ..errors import UsageError
@@ -51,6 +50,8 @@ class Display:
     def known(self, name: str) -> str:
         if name in HELP:
             return name
+        import difflib  # only for a mistyped name: not imported at every start
+
         close = difflib.get_close_matches(name, self.names(), n=1, cutoff=0.5)
         hint = f"; did you mean {close[0]}?" if close else f"; one of: {', '.join(self.names())}"
         raise UsageError(f"set: unknown setting {visible(name)!r}{hint}")

@@ -7,13 +7,11 @@ whatever the terminal and `--columns`. Every CSV cell is spreadsheet-safe.
 """
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -102,6 +100,8 @@ def json_text(value, indent=None) -> str:
 
 def to_csv(result: Result) -> str:
     """Every key of the record, in order; each cell spreadsheet-safe (commands.md §7)."""
+    import csv  # imported by the first CSV output, not at every start
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     # csv quotes a field holding "\n" but not one holding a lone "\r", which readers would
@@ -185,6 +185,8 @@ def page_output(text: str, stdout) -> None:
     if text.count("\n") + 2 < size.lines:
         print(text, file=stdout)
         return
+    import subprocess  # only to page a tall output: not imported at every start
+
     pager = os.environ.get("PAGER") or "less"
     env = dict(os.environ)
     env.setdefault("LESS", "-SRXF")  # as pgcli: no wrap, keep colours, quit if one screen

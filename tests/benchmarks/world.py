@@ -178,13 +178,16 @@ def _search_triggers(db, *, on: bool) -> None:
 
 
 def _rebuild_text_indexes(db) -> None:
-    """SQLite FTS5 tables over other tables' content are rebuilt after the bulk copy."""
+    """SQLite FTS5 tables over other tables' content are rebuilt after the bulk copy, then merged."""
     if not _is_sqlite(db):
         return
     for name, sql in db.execute_sql(
             "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql LIKE '%fts5%'"):
         if "content=" in sql.replace(" ", "").lower():
             db.execute_sql(f"INSERT INTO \"{name}\"(\"{name}\") VALUES ('rebuild')")
+            # …then merged into one segment, as migration 0010 leaves an upgraded database
+            # (a rebuilt index's segments would otherwise be re-merged at every write).
+            db.execute_sql(f"INSERT INTO \"{name}\"(\"{name}\") VALUES ('optimize')")
 
 
 def build(url: str, clients: int, *, log=print) -> World:
