@@ -285,7 +285,7 @@ def test_postgresql_role_that_cannot_create_pg_trgm_is_told_what_to_run():
 
 
 def test_merging_the_search_indexes_keeps_every_match(db, staff):
-    """Migration 0010 ('optimize' on SQLite, nothing on PostgreSQL) over existing rows: the
+    """Migration 0013 ('optimize' on SQLite, nothing on PostgreSQL) over existing rows: the
     same clients found before and after, FTS5's own check passes, later rows are found."""
     import importlib
 
@@ -296,7 +296,7 @@ def test_merging_the_search_indexes_keeps_every_match(db, staff):
         clients.create_client(boss, full_name=f"Zoé Merle {index}", email=f"z{index}@merle.test",
                               commercial=owner)
     before = [c.id for c in clients.list_clients(boss, search="merle", limit=100).rows]
-    importlib.import_module("epicshell.migrations.0010_search_index_merged").up(None, db)
+    importlib.import_module("epicshell.migrations.0013_search_index_merged").up(None, db)
     if not _is_pg(db):
         for index in ("user_search", "client_search", "event_search"):
             db.execute_sql(f"INSERT INTO \"{index}\"(\"{index}\") VALUES ('integrity-check')")

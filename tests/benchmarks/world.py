@@ -185,7 +185,7 @@ def _rebuild_text_indexes(db) -> None:
             "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql LIKE '%fts5%'"):
         if "content=" in sql.replace(" ", "").lower():
             db.execute_sql(f"INSERT INTO \"{name}\"(\"{name}\") VALUES ('rebuild')")
-            # …then merged into one segment, as migration 0010 leaves an upgraded database
+            # …then merged into one segment, as migration 0013 leaves an upgraded database
             # (a rebuilt index's segments would otherwise be re-merged at every write).
             db.execute_sql(f"INSERT INTO \"{name}\"(\"{name}\") VALUES ('optimize')")
 
