@@ -94,7 +94,7 @@ def postgres_fill(table: str) -> str:
             "AS w(word, n) WHERE w.word <> ''")
 
 
-# The vocabulary (migration 0012): each distinct (kind, first, word) of search_word, a word
+# The vocabulary (migration 0014): each distinct (kind, first, word) of search_word, a word
 # entering with its first record and leaving with its last (no erased name stays behind).
 _LAST_GONE = ("NOT EXISTS (SELECT 1 FROM search_word s WHERE s.kind = old.kind "
               "AND s.first = old.first AND s.word = old.word)")
