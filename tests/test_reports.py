@@ -17,7 +17,8 @@ from report_world import build
 from shell_helpers import EMAILS, open_shell
 
 from epicshell.config import Settings
-from epicshell.models import Payment, utcnow
+from epicshell.models import Contract, Payment, utcnow
+from epicshell.services import reports
 from epicshell.shell.app import App, Environment
 from epicshell.shell.commands.reports import BAR_WIDTH, bar
 from epicshell.validation import utc_to_local
@@ -173,6 +174,54 @@ def test_revenue_by_commercial_and_over_a_period(shell, world, staff):
     total = check_total_row(rows, "commercial")
     assert total["amount_signed"] == "100.00"
     assert total["amount_collected"] == str(Decimal("57.58"))  # bill_paid was paid 9 days ago
+
+
+def _collected_per_commercial() -> dict[int, Decimal]:
+    """Money collected per commercial, computed here: each real payment counted for the
+    commercial its contract has now, read from the contracts (not the payments' copy)."""
+    owner = dict(Contract.select(Contract.id, Contract.commercial).tuples())
+    collected: dict[int, Decimal] = defaultdict(Decimal)
+    for contract_id, cents in Payment.select(Payment.contract, Payment.amount_cents).where(
+            Payment.adjustment == False).tuples():
+        collected[owner[contract_id]] += Decimal(cents) / 100
+    return collected
+
+
+def _check_collected_by_commercial(boss) -> dict[str, str]:
+    rows = reports.revenue(boss, by="commercial", start="2000-01-01").all_rows
+    check_total_row(rows, "commercial")
+    expected = _collected_per_commercial()
+    for row in rows[:-1]:
+        assert money(row["amount_collected"]) == expected.get(row["commercial_id"], ZERO), row
+    assert money(rows[-1]["amount_collected"]) == sum(expected.values(), ZERO)
+    assert not Payment.select().join(Contract).where(
+        Payment.commercial != Contract.commercial).count()  # the copy never drifts
+    return {row["commercial"]: row["amount_collected"] for row in rows}
+
+
+def test_revenue_by_commercial_follows_reassignments_imports_and_erasure(shell, world, staff,
+                                                                         tmp_path):
+    """Payments carry their contract's commercial: a client given to another commercial, an
+    import, an erasure and a commercial deleted with an heir keep the report exact."""
+    from epicshell.services import clients, contracts, gdpr, users
+
+    boss, bill, cara = staff["management"], staff["commercial"], staff["commercial2"]
+    assert _check_collected_by_commercial(boss) == {
+        "Bill Boquet": "2034.56", "Cara Dune": "57.68", "total": "2092.24"}
+    clients.assign_client(boss, world.contracts["bill_due"].client_id, cara.id)
+    assert _check_collected_by_commercial(boss)["Cara Dune"] == "1292.24"  # + 1234.56
+    path = tmp_path / "contracts.csv"
+    path.write_text("client_email,total,due,status,signed_at\n"
+                    f"{world.contracts['bill_paid'].client.email},900,600,signed,2026-01-02 10:00\n")
+    shell.ok(f"contract import {path}")
+    imported = Contract.select().order_by(Contract.id.desc()).get()
+    contracts.pay_contract(boss, imported.id, "25.00")
+    assert _check_collected_by_commercial(boss)["Bill Boquet"] == "825.00"  # 800 + 25
+    gdpr.forget_client(boss, world.contracts["cara_0_30"].client_id)
+    clients.assign_client(boss, imported.client_id, cara.id)
+    assert _check_collected_by_commercial(boss)["Cara Dune"] == "2117.24"
+    users.delete_user(boss, cara.id, reassign_to=bill.id)
+    assert _check_collected_by_commercial(boss)["Bill Boquet"] == "2117.24"
 
 
 def test_revenue_months_follow_from_and_to(shell, world):
