@@ -122,6 +122,15 @@ def _union_all(parts) -> list[tuple]:
 # --- report pipeline ----------------------------------------------------------------------------
 
 
+def _clients_per_commercial() -> dict[int, int]:
+    """{commercial id: clients}, one COUNT per commercial's range of the client index (a
+    GROUP BY would compare every entry with the last to find where each group ends)."""
+    ids = _distinct_ids(Client.commercial)
+    parts = [Client.select(SQL(str(index)), fn.COUNT(SQL("*"))).where(Client.commercial == owner)
+             for index, owner in enumerate(ids)]
+    return {ids[int(index)]: count for index, count in _union_all(parts)}
+
+
 def _contracts_by_status(begin, stop) -> dict[int, dict]:
     """{commercial id: {status: (count, total, due)}} of the contracts created in [BEGIN, STOP).
 
@@ -152,8 +161,7 @@ def pipeline(actor, *, start=None, end=None) -> Report:
     """Per commercial: clients (all), then contracts created in the period by status, and the
     amounts signed, paid (total − due) and due over the signed ones."""
     begin, stop = parse_period(start, end)
-    clients = dict(Client.select(Client.commercial, fn.COUNT(Client.id))
-                   .group_by(Client.commercial).tuples())
+    clients = _clients_per_commercial()
     by_status = _contracts_by_status(begin, stop)
     rows = []
     for person in _people(COMMERCIAL, set(clients) | set(by_status)):
