@@ -2,11 +2,11 @@
 
 Every figure is an aggregate over integer cents (COUNT, SUM, GROUP BY or one range sum per
 commercial or month, over the covering indexes of migrations 0007 and 0010); Python only
-turns the few resulting rows into
-records and adds them up into the total row, so the total is the sum of the rows by
-construction. Periods and month boundaries come from `periods.py`, in the user's local time,
-handed to the queries as UTC instants: SQLite and PostgreSQL bucket by the very same
-ranges, and a month is the user's calendar month, not a UTC one.
+turns the few resulting rows into records and adds them up into the total row, so the
+total is the sum of the rows by construction. Periods and month boundaries come from
+`periods.py`, in the user's local time, handed to the queries as UTC instants: SQLite and
+PostgreSQL bucket by the very same ranges, and a month is the user's calendar month, not
+a UTC one.
 """
 from __future__ import annotations
 
@@ -153,7 +153,6 @@ def _contracts_by_status(begin, stop) -> dict[int, dict]:
         commercial_id, status = keys[int(index)]
         found.setdefault(commercial_id, {})[status] = (count, _cents(total), _cents(due))
     return found
-
 
 
 @requires("report.read", write=False)
