@@ -145,6 +145,19 @@ class SearchWord(BaseModel):
         table_name = "search_word"
 
 
+class RevenueHour(BaseModel):
+    """Per UTC hour, the totals signed (kind 1) and collected (kind 2) in it, written by
+    triggers (services.revenue_hours): `report revenue` sums hours, not rows."""
+
+    kind = SmallIntegerField()
+    hour = DateTimeField()
+    cents = BigIntegerField()
+
+    class Meta:
+        primary_key = CompositeKey("kind", "hour")
+        table_name = "revenue_hour"
+
+
 class Payment(BaseModel):
     id = AutoField()
     contract = ForeignKeyField(Contract, backref="payments", index=True, on_delete="CASCADE")

@@ -17,7 +17,7 @@ from report_world import build
 from shell_helpers import EMAILS, open_shell
 
 from epicshell.config import Settings
-from epicshell.models import Contract, Payment, utcnow
+from epicshell.models import Contract, Payment, RevenueHour, utcnow
 from epicshell.services import reports
 from epicshell.shell.app import App, Environment
 from epicshell.shell.commands.reports import BAR_WIDTH, bar
@@ -135,10 +135,11 @@ def _expected_months(now_local: datetime) -> list[str]:
     return months
 
 
-def _payments() -> list[tuple[int, Decimal, datetime]]:
-    """(contract id, amount, local time) of every payment, read from the table itself."""
+def _payments(real_only=False) -> list[tuple[int, Decimal, datetime]]:
+    """(contract id, amount, local time) of every payment (or every real one: no
+    adjustment), read from the table itself."""
     return [(p.contract_id, Decimal(p.amount_cents) / 100, utc_to_local(p.paid_at))
-            for p in Payment.select()]
+            for p in Payment.select() if not (real_only and p.adjustment)]
 
 
 def test_revenue_by_month_sums_signatures_and_payments_per_local_month(shell, world):
@@ -222,6 +223,59 @@ def test_revenue_by_commercial_follows_reassignments_imports_and_erasure(shell, 
     assert _check_collected_by_commercial(boss)["Cara Dune"] == "2117.24"
     users.delete_user(boss, cara.id, reassign_to=bill.id)
     assert _check_collected_by_commercial(boss)["Bill Boquet"] == "2117.24"
+
+
+def _check_revenue_by_month(boss) -> None:
+    """`report revenue` over all the data equals the sums computed here from the rows, and
+    the hours the triggers keep equal a GROUP BY of the rows made now."""
+    from epicshell.services import revenue_hours
+
+    rows = reports.revenue(boss, start="2000-01-01").all_rows
+    check_total_row(rows, "month")
+    signed, collected = defaultdict(Decimal), defaultdict(Decimal)
+    for status, signed_at, cents in Contract.select(
+            Contract.status, Contract.signed_at, Contract.total_cents).tuples():
+        if status == "signed" and signed_at is not None:
+            signed[_month(utc_to_local(signed_at))] += Decimal(cents) / 100
+    for _contract, amount, at in _payments(real_only=True):
+        collected[_month(at)] += amount
+    for row in rows[:-1]:
+        assert money(row["amount_signed"]) == signed.get(row["month"], ZERO), row
+        assert money(row["amount_collected"]) == collected.get(row["month"], ZERO), row
+    assert money(rows[-1]["amount_signed"]) == sum(signed.values(), ZERO)
+    assert money(rows[-1]["amount_collected"]) == sum(collected.values(), ZERO)
+    kept = {(k, h): c for k, h, c in RevenueHour.select(
+        RevenueHour.kind, RevenueHour.hour, RevenueHour.cents).tuples() if c}
+    revenue_hours.rebuild()
+    assert kept == {(k, h): c for k, h, c in RevenueHour.select(
+        RevenueHour.kind, RevenueHour.hour, RevenueHour.cents).tuples() if c}
+
+
+def test_revenue_by_month_follows_every_change_of_contracts_and_payments(shell, world, staff,
+                                                                         tmp_path):
+    """Signing, paying, adjusting, cancelling, moving dates by hand and importing keep the
+    hours that `report revenue` sums equal to the rows."""
+    from epicshell.services import contracts
+
+    boss = staff["management"]
+    _check_revenue_by_month(boss)
+    fresh = contracts.create_contract(boss, world.contracts["bill_paid"].client_id,
+                                      total="321.09", due="300.00")
+    contracts.update_contract(boss, fresh.id, total="400.00")
+    contracts.sign_contract(boss, fresh.id)
+    contracts.pay_contract(boss, fresh.id, "0.99")
+    contracts.cancel_contract(boss, world.contracts["cara_over_90"].id)
+    Contract.update(signed_at=utcnow() - timedelta(days=200, minutes=7)).where(
+        Contract.id == world.contracts["bill_due"].id).execute()
+    Payment.update(paid_at=utcnow() - timedelta(days=65)).where(
+        Payment.contract == world.contracts["cara_0_30"].id).execute()
+    path = tmp_path / "contracts.csv"
+    path.write_text("client_email,total,due,status,signed_at\n"
+                    f"{world.contracts['bill_paid'].client.email},900,600,signed,2025-03-02 10:30\n")
+    shell.ok(f"contract import {path}")
+    _check_revenue_by_month(boss)
+    Payment.delete().where(Payment.contract == fresh.id).execute()
+    _check_revenue_by_month(boss)
 
 
 def test_revenue_months_follow_from_and_to(shell, world):

@@ -18,6 +18,7 @@ from peewee import SQL, fn
 from ..errors import ValidationError
 from ..models import Client, Contract, Event, Payment, User, database, utcnow
 from ..validation import CONTRACT_STATUSES, MAX_AMOUNT_CENTS, format_cents
+from . import revenue_hours
 from .periods import in_period, month_boundaries, parse_days, parse_period, revenue_period
 from .policy import COMMERCIAL, SUPPORT, requires
 
@@ -199,32 +200,13 @@ def _collections(begin, stop):
     return in_period(Payment.paid_at, begin, stop) & _collected()
 
 
-def _sums_by_month(model, column, amount, months, condition=None) -> dict[int, int]:
-    """{month index: SUM(AMOUNT)} of the rows (matching CONDITION) whose COLUMN is in each month.
-
-    One indexed range sum per month, glued with UNION ALL: each row is read once, from the
-    covering index, with no per-row bucketing (a CASE over many months costs a comparison
-    per month and row), and both databases cut at the same instants. Each part has exactly
-    one range on COLUMN, so the planner cannot pick a wider one. The part is written once
-    and repeated with each month's index and bounds.
-    """
-    if not months:
-        return {}
-    where = (column >= months[0][1]) & (column < months[0][2])
-    if condition is not None:
-        where &= condition
-    part, values = model.select(SQL("0"), fn.SUM(amount)).where(where).sql()
-    assert part.startswith("SELECT 0, ")
+def _sums_by_month(kind, months) -> dict[int, int]:
+    """{month index: cents} of KIND (revenue_hours.SIGNED or COLLECTED) in each month: the
+    sum of its whole UTC hours from `revenue_hour`, plus the rows of any part hour at its
+    ends, all in one UNION ALL statement (per PARTS_PER_QUERY parts)."""
     sums: dict[int, int] = {}
-    indexed = list(enumerate(months))
-    for first in range(0, len(indexed), PARTS_PER_QUERY):
-        chunk = indexed[first:first + PARTS_PER_QUERY]
-        sql = " UNION ALL ".join(f"SELECT {index}, {part[len('SELECT 0, '):]}"
-                                 for index, _month in chunk)
-        params = [value for _index, (_label, start, end) in chunk
-                  for value in (start, end, *values[2:])]
-        cursor = database.execute_sql(sql, params)
-        sums.update({int(index): _cents(total) for index, total in cursor.fetchall()})
+    for index, total in _union_all(revenue_hours.parts(kind, months)):
+        sums[int(index)] = sums.get(int(index), 0) + _cents(total)
     return sums
 
 
@@ -243,10 +225,8 @@ def revenue(actor, *, by="month", start=None, end=None) -> Report:
 
 def _revenue_by_month(begin, stop) -> Report:
     months = month_boundaries(begin, stop)
-    signed = _sums_by_month(Contract, Contract.signed_at, Contract.total_cents, months,
-                            Contract.status == "signed")
-    collected = _sums_by_month(Payment, Payment.paid_at, Payment.amount_cents, months,
-                               _collected())
+    signed = _sums_by_month(revenue_hours.SIGNED, months)
+    collected = _sums_by_month(revenue_hours.COLLECTED, months)
     rows = []
     for index, (label, _start, _end) in enumerate(months):
         cents = {"amount_signed": signed.get(index, 0), "amount_collected": collected.get(index, 0)}
