@@ -17,6 +17,7 @@ from peewee import (
     CharField,
     CompositeKey,
     DatabaseProxy,
+    DateField,
     DateTimeField,
     ForeignKeyField,
     IntegerField,
@@ -156,6 +157,22 @@ class RevenueHour(BaseModel):
     class Meta:
         primary_key = CompositeKey("kind", "hour")
         table_name = "revenue_hour"
+
+
+class ContractDay(BaseModel):
+    """Per commercial, status and UTC day of creation: how many contracts, their totals and
+    amounts due, written by triggers (services.contract_days): `report pipeline` sums days."""
+
+    commercial_id = IntegerField()
+    status = CharField(max_length=10)
+    day = DateField()
+    contracts = IntegerField()
+    total_cents = BigIntegerField()
+    due_cents = BigIntegerField()
+
+    class Meta:
+        primary_key = CompositeKey("commercial_id", "status", "day")
+        table_name = "contract_day"
 
 
 class Payment(BaseModel):

@@ -48,7 +48,7 @@ WHERE contype = 'f' AND connamespace = 'public'::regnamespace
 """
 # Tables whose rows the triggers write from other tables' rows: restoring those rows
 # restores them (restoring them as well would count every amount twice).
-TRIGGER_KEPT = ("revenue_hour",)
+TRIGGER_KEPT = ("revenue_hour", "contract_day")
 _SEQUENCES = "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'"
 
 

@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from report_world import build
+from report_world import build, local_text
 from shell_helpers import EMAILS, open_shell
 
 from epicshell.config import Settings
-from epicshell.models import Contract, Payment, RevenueHour, utcnow
+from epicshell.models import Contract, ContractDay, Payment, RevenueHour, utcnow
 from epicshell.services import reports
 from epicshell.shell.app import App, Environment
 from epicshell.shell.commands.reports import BAR_WIDTH, bar
@@ -211,6 +211,7 @@ def test_revenue_by_commercial_follows_reassignments_imports_and_erasure(shell, 
         "Bill Boquet": "2034.56", "Cara Dune": "57.68", "total": "2092.24"}
     clients.assign_client(boss, world.contracts["bill_due"].client_id, cara.id)
     assert _check_collected_by_commercial(boss)["Cara Dune"] == "1292.24"  # + 1234.56
+    _check_pipeline(boss)
     path = tmp_path / "contracts.csv"
     path.write_text("client_email,total,due,status,signed_at\n"
                     f"{world.contracts['bill_paid'].client.email},900,600,signed,2026-01-02 10:00\n")
@@ -221,8 +222,10 @@ def test_revenue_by_commercial_follows_reassignments_imports_and_erasure(shell, 
     gdpr.forget_client(boss, world.contracts["cara_0_30"].client_id)
     clients.assign_client(boss, imported.client_id, cara.id)
     assert _check_collected_by_commercial(boss)["Cara Dune"] == "2117.24"
+    _check_pipeline(boss)
     users.delete_user(boss, cara.id, reassign_to=bill.id)
     assert _check_collected_by_commercial(boss)["Bill Boquet"] == "2117.24"
+    _check_pipeline(boss)
 
 
 def _check_revenue_by_month(boss) -> None:
@@ -251,6 +254,38 @@ def _check_revenue_by_month(boss) -> None:
         RevenueHour.kind, RevenueHour.hour, RevenueHour.cents).tuples() if c}
 
 
+def _check_pipeline(boss) -> None:
+    """`report pipeline` (all time, and the last 40 days from a local time with minutes)
+    equals the figures computed here from the contract rows, and the days the triggers keep
+    equal a GROUP BY of the rows made now."""
+    from epicshell.services import contract_days
+
+    since = utcnow() - timedelta(days=40, minutes=17)
+    for start, created_after in ((None, None), (local_text(since), since)):
+        rows = reports.pipeline(boss, start=start).all_rows
+        check_total_row(rows, "commercial", ("clients", "drafts", "signed", "cancelled"))
+        expected: dict = defaultdict(lambda: [0, 0, 0, ZERO, ZERO])
+        for owner, status, created, total, due in Contract.select(
+                Contract.commercial, Contract.status, Contract.created_at, Contract.total_cents,
+                Contract.due_cents).tuples():
+            if created_after is None or created >= created_after.replace(second=0,
+                                                                        microsecond=0):
+                figures = expected[owner]
+                figures[("draft", "signed", "cancelled").index(status)] += 1
+                if status == "signed":
+                    figures[3] += Decimal(total) / 100
+                    figures[4] += Decimal(due) / 100
+        for row in rows[:-1]:
+            drafts, signed, cancelled, total, due = expected.get(row["commercial_id"],
+                                                                 [0, 0, 0, ZERO, ZERO])
+            assert (row["drafts"], row["signed"], row["cancelled"]) == (drafts, signed,
+                                                                        cancelled), row
+            assert (money(row["amount_signed"]), money(row["amount_due"])) == (total, due), row
+    kept = set(ContractDay.select().where(ContractDay.contracts != 0).tuples())
+    contract_days.rebuild()
+    assert kept == set(ContractDay.select().tuples())
+
+
 def test_revenue_by_month_follows_every_change_of_contracts_and_payments(shell, world, staff,
                                                                          tmp_path):
     """Signing, paying, adjusting, cancelling, moving dates by hand and importing keep the
@@ -259,6 +294,7 @@ def test_revenue_by_month_follows_every_change_of_contracts_and_payments(shell, 
 
     boss = staff["management"]
     _check_revenue_by_month(boss)
+    _check_pipeline(boss)
     fresh = contracts.create_contract(boss, world.contracts["bill_paid"].client_id,
                                       total="321.09", due="300.00")
     contracts.update_contract(boss, fresh.id, total="400.00")
@@ -274,8 +310,10 @@ def test_revenue_by_month_follows_every_change_of_contracts_and_payments(shell, 
                     f"{world.contracts['bill_paid'].client.email},900,600,signed,2025-03-02 10:30\n")
     shell.ok(f"contract import {path}")
     _check_revenue_by_month(boss)
+    _check_pipeline(boss)
     Payment.delete().where(Payment.contract == fresh.id).execute()
     _check_revenue_by_month(boss)
+    _check_pipeline(boss)
 
 
 def test_revenue_months_follow_from_and_to(shell, world):

@@ -17,8 +17,8 @@ from peewee import SQL, fn
 
 from ..errors import ValidationError
 from ..models import Client, Contract, Event, Payment, User, database, utcnow
-from ..validation import CONTRACT_STATUSES, MAX_AMOUNT_CENTS, format_cents
-from . import revenue_hours
+from ..validation import MAX_AMOUNT_CENTS, format_cents
+from . import contract_days, revenue_hours
 from .periods import in_period, month_boundaries, parse_days, parse_period, revenue_period
 from .policy import COMMERCIAL, SUPPORT, requires
 
@@ -133,26 +133,11 @@ def _clients_per_commercial() -> dict[int, int]:
 
 
 def _contracts_by_status(begin, stop) -> dict[int, dict]:
-    """{commercial id: {status: (count, total, due)}} of the contracts created in [BEGIN, STOP).
-
-    One index range per commercial and status rather than a GROUP BY over the whole index:
-    each part counts (and for signed contracts sums) its own range without comparing the
-    group columns row by row, and without a period it reads the narrow (commercial, status,
-    due, total) entries. Only signed contracts' amounts are summed: the report shows no other.
-    """
-    keys = [(commercial_id, status) for commercial_id in _distinct_ids(Contract.commercial)
-            for status in CONTRACT_STATUSES]
-    parts = []
-    for index, (commercial_id, status) in enumerate(keys):
-        amounts = (fn.SUM(Contract.total_cents), fn.SUM(Contract.due_cents)) \
-            if status == "signed" else (SQL("0"), SQL("0"))
-        parts.append(Contract.select(SQL(str(index)), fn.COUNT(SQL("*")), *amounts)
-                     .where((Contract.commercial == commercial_id) & (Contract.status == status)
-                            & in_period(Contract.created_at, begin, stop)))
+    """{commercial id: {status: (count, total, due)}} of the contracts created in [BEGIN,
+    STOP): the days of `contract_day` (kept by triggers) and the rows of any part day."""
     found: dict[int, dict] = {}
-    for index, count, total, due in _union_all(parts):
-        commercial_id, status = keys[int(index)]
-        found.setdefault(commercial_id, {})[status] = (count, _cents(total), _cents(due))
+    for (commercial_id, status), figures in contract_days.by_status(begin, stop).items():
+        found.setdefault(commercial_id, {})[status] = figures
     return found
 
 

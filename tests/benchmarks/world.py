@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from epicshell import security
 from epicshell.db import close_database, open_database
 from epicshell.models import database
-from epicshell.services import revenue_hours, search_words
+from epicshell.services import contract_days, revenue_hours, search_words
 
 PASSWORD = "benchmark passphrase"
 SEED_CLIENTS = 200
@@ -164,6 +164,7 @@ def _multiply(db, copies: int) -> None:
     _rebuild_text_indexes(db)
     search_words.rebuild(db)
     revenue_hours.rebuild(db)  # PostgreSQL's copy ran with the triggers off
+    contract_days.rebuild(db)
     # VACUUM as autovacuum would on a live server: PostgreSQL's index-only scans (capped
     # counts) need the visibility map, which a fresh bulk load does not have.
     db.execute_sql("ANALYZE" if _is_sqlite(db) else "VACUUM ANALYZE")
