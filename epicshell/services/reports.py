@@ -1,12 +1,13 @@
 """Reports: the pipeline, revenue, unpaid amounts and support workload, summed by the database.
 
-Every figure is an aggregate over integer cents (COUNT, SUM, GROUP BY or one range sum per
-commercial or month, over the covering indexes of migrations 0007 and 0010); Python only
-turns the few resulting rows into records and adds them up into the total row, so the
-total is the sum of the rows by construction. Periods and month boundaries come from
-`periods.py`, in the user's local time, handed to the queries as UTC instants: SQLite and
-PostgreSQL bucket by the very same ranges, and a month is the user's calendar month, not
-a UTC one.
+Every figure is an aggregate over integer cents (COUNT, SUM, GROUP BY, or one range sum per
+commercial or month) over the covering indexes of migrations 0007 and 0010, or over the
+sums per hour and per day that the triggers of 0011 and 0012 keep (revenue_hours,
+contract_days); Python only turns the few resulting rows into records and adds them up
+into the total row, so the total is the sum of the rows by construction. Periods and month
+boundaries come from `periods.py`, in the user's local time, handed to the queries as UTC
+instants: SQLite and PostgreSQL bucket by the very same ranges, and a month is the user's
+calendar month, not a UTC one.
 """
 from __future__ import annotations
 
