@@ -17,6 +17,7 @@ from peewee import (
     CharField,
     CompositeKey,
     DatabaseProxy,
+    DateField,
     DateTimeField,
     ForeignKeyField,
     IntegerField,
@@ -142,6 +143,35 @@ class SearchWord(BaseModel):
         table_name = "search_word"
 
 
+class RevenueHour(BaseModel):
+    """Per UTC hour, the totals signed (kind 1) and collected (kind 2) in it, written by
+    triggers (services.revenue_hours): `report revenue` sums hours, not rows."""
+
+    kind = SmallIntegerField()
+    hour = DateTimeField()
+    cents = BigIntegerField()
+
+    class Meta:
+        primary_key = CompositeKey("kind", "hour")
+        table_name = "revenue_hour"
+
+
+class ContractDay(BaseModel):
+    """Per commercial, status and UTC day of creation: how many contracts, their totals and
+    amounts due, written by triggers (services.contract_days): `report pipeline` sums days."""
+
+    commercial_id = IntegerField()
+    status = CharField(max_length=10)
+    day = DateField()
+    contracts = IntegerField()
+    total_cents = BigIntegerField()
+    due_cents = BigIntegerField()
+
+    class Meta:
+        primary_key = CompositeKey("commercial_id", "status", "day")
+        table_name = "contract_day"
+
+
 class Payment(BaseModel):
     id = AutoField()
     contract = ForeignKeyField(Contract, backref="payments", index=True, on_delete="CASCADE")
@@ -151,6 +181,10 @@ class Payment(BaseModel):
     # True for the payment that explains a `due` set below the total without one
     # (contract create/update --due, an import); negative when due went back up.
     adjustment = BooleanField(default=False)
+    # A copy of the contract's commercial, kept in step by the services (payments, imports,
+    # client assign, user delete with reassignment), so `report revenue --by commercial`
+    # sums one index range per commercial instead of looking up every payment's contract.
+    commercial = ForeignKeyField(User, backref="sold_payments", on_delete="RESTRICT", index=False)
 
 
 class AuditEntry(BaseModel):

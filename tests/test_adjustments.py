@@ -3,9 +3,10 @@ recorded as one payment of the difference, marked as an adjustment (commands.md 
 from __future__ import annotations
 
 from conftest import PASSWORD
+from test_migrations import insert_old_rows, schema_at
 
 from epicshell.db import close_database, migrate, open_database
-from epicshell.models import Contract, Payment, Setting, database
+from epicshell.models import Contract, Payment, Setting
 from epicshell.services import contracts
 
 
@@ -58,22 +59,17 @@ def test_contract_view_marks_adjustments(shell, make):
     assert lines[0].rstrip().endswith("yes") and lines[1].rstrip().endswith("no")
 
 
-def test_migration_backfills_contracts_whose_payments_did_not_add_up(db, staff, make):
-    """A database from before the migration: dues typed below totals, no payment for them."""
-    short = make.contract(total="500.00")
-    paid = make.contract(total="300.00", signed=True)
-    contracts.pay_contract(staff["management"], paid.id, "100.00")
-    Payment.delete().execute()
-    Contract.update(due_cents=20000).where(Contract.id == short.id).execute()
+def test_migration_backfills_contracts_whose_payments_did_not_add_up(db):
+    """A database from before the migration: dues typed below totals, no payment for them
+    (and, from a later migration, each adjustment carries its contract's commercial)."""
     database_id = Setting.get_by_id("database_id").value
-    db.execute_sql(f"DELETE FROM schema_migration WHERE name LIKE {db.param}", ("0006%",))
-    db.execute_sql("DROP TABLE setting")
-    with database.atomic():  # the later report index covers the column: it goes first
-        db.execute_sql("DROP INDEX IF EXISTS payment_paid_at_adjustment_contract_id_amount_cents")
-        db.execute_sql("ALTER TABLE payment DROP COLUMN adjustment")
+    schema_at(db, "0005_search_and_event_commercial")
+    insert_old_rows(db, contracts=[(1, 1, 1, 50000, 20000, "draft", None),
+                                   (2, 2, 2, 30000, 20000, "signed", "2029-12-31 09:00:00")])
     assert [name for name in migrate(db) if name.startswith("0006")]
-    assert _payments(short.id) == [(30000, True)]
-    assert _payments(paid.id) == [(10000, True)]
+    assert _payments(1) == [(30000, True)]
+    assert _payments(2) == [(10000, True)]
+    assert [p.commercial_id for p in Payment.select().order_by(Payment.contract)] == [1, 2]
     assert Setting.get_by_id("database_id").value != database_id  # a new database, a new id
 
 

@@ -64,6 +64,47 @@ def _is_pg(db) -> bool:
     return type(db).__name__.startswith("Postgres")
 
 
+def schema_at(db, target: str) -> None:
+    """DB emptied, then migrated up to TARGET only: a database from that time."""
+    from playhouse.migrations import Runner
+
+    _drop_everything(db)
+    Runner(db, str(MIGRATIONS_DIR), table_name="schema_migration").up(target=target)
+
+
+def insert_old_rows(db, contracts=(), payments=()) -> None:
+    """Raw rows as a database of an older schema (0005 or later) holds them: commercials 1
+    and 2, clients 1 (of commercial 1) and 2 (of commercial 2), CONTRACTS (id, client,
+    commercial, total, due, status, signed_at) and PAYMENTS (id, contract, amount)."""
+    p = db.param
+    now = "2030-01-01 10:00:00"
+    for user_id in (1, 2):
+        db.execute_sql(
+            'INSERT INTO "user" (id, email, full_name, name_key, employee_number, department, '
+            "password_hash, active, failed_logins, session_version, version, created_at, "
+            f"updated_at, search_text) VALUES ({user_id}, 'c{user_id}@epic.test', 'C {user_id}', "
+            f"'c {user_id}', 'C{user_id}', 'commercial', 'x', {p}, 0, 1, 1, {p}, {p}, '')",
+            (True, now, now))
+        db.execute_sql("INSERT INTO client (id, full_name, name_key, email, commercial_id, version, "
+                       f"created_at, updated_at, search_text) VALUES ({user_id}, 'K {user_id}', "
+                       f"'k {user_id}', 'k{user_id}@acme.fr', {user_id}, 1, {p}, {p}, '')",
+                       (now, now))
+    for row in contracts:
+        db.execute_sql("INSERT INTO contract (id, client_id, commercial_id, total_cents, "
+                       "due_cents, status, signed_at, version, created_at, updated_at) "
+                       f"VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, 1, {p}, {p})",
+                       (*row, now, now))
+    flagged = "adjustment" in {c.name for c in db.get_columns("payment")}  # from 0006 on
+    for row in payments:
+        db.execute_sql("INSERT INTO payment (id, contract_id, amount_cents, paid_at"
+                       f"{', adjustment' if flagged else ''}) VALUES ({p}, {p}, {p}, {p}"
+                       f"{f', {p}' if flagged else ''})", (*row, now, *([False] if flagged else [])))
+    if _is_pg(db):
+        for table in ("user", "client", "contract", "payment"):
+            db.execute_sql(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                           f'(SELECT COALESCE(MAX(id), 1) FROM "{table}"))')
+
+
 def test_fresh_database_has_every_table_column_and_index_of_the_models(db):
     assert _applied(db) == _migration_names()
     tables = set(db.get_tables())
@@ -305,3 +346,28 @@ def test_merging_the_search_indexes_keeps_every_match(db, staff):
     late = clients.create_client(boss, full_name="Zoé Merle late", email="late@merle.test",
                                  commercial=owner)
     assert late.id in [c.id for c in clients.list_clients(boss, search="merle", limit=100).rows]
+
+
+# --- 0010: payments carry their contract's commercial -------------------------------------
+
+
+def test_payments_get_their_contracts_commercial_and_reports_read_them(db):
+    from epicshell.models import Payment, User
+    from epicshell.services import reports
+
+    schema_at(db, "0009_search_words_and_event_order")
+    insert_old_rows(db, contracts=[(1, 1, 1, 10000, 2500, "signed", "2029-12-31 09:00:00"),
+                                   (2, 2, 2, 5000, 0, "signed", "2029-12-31 09:00:00")],
+                    payments=[(1, 1, 7500), (2, 2, 1000), (3, 2, 4000)])
+    assert "0010_payment_commercial_and_narrow_report_indexes" in migrate(db)
+    assert sorted(Payment.select(Payment.id, Payment.commercial).tuples()) == [
+        (1, 1), (2, 2), (3, 2)]
+    boss = User.get_by_id(1)
+    rows = reports.revenue(boss, by="commercial", start="2029-12-01", end="2030-01-02").rows
+    assert [(r["commercial_id"], r["amount_collected"]) for r in rows] == [
+        (1, "75.00"), (2, "50.00")]
+    # 0011 sums the existing rows into their hours, which `report revenue` reads.
+    months = reports.revenue(boss, start="2029-12-01", end="2030-01-02").all_rows
+    assert [(r["month"], r["amount_signed"], r["amount_collected"]) for r in months] == [
+        ("2029-12", "150.00", "0.00"), ("2030-01", "0.00", "125.00"),
+        ("total", "150.00", "125.00")]

@@ -39,7 +39,7 @@ EXPECTED = [
     ("event assign {event} {support2}", 7),  # + the contract: a cancelled one freezes its events
     # session, lock client, lock commercial, previous name, update, audit, its contracts,
     # update them, audit them (one INSERT for all)
-    ("client assign {client} {commercial2}", 10),  # + the events keep the new commercial
+    ("client assign {client} {commercial2}", 11),  # + events and payments keep the new commercial
     ("status", 1),
 ]
 

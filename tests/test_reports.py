@@ -13,11 +13,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from report_world import build
+from report_world import build, local_text
 from shell_helpers import EMAILS, open_shell
 
 from epicshell.config import Settings
-from epicshell.models import Payment, utcnow
+from epicshell.models import Contract, ContractDay, Payment, RevenueHour, utcnow
+from epicshell.services import reports
 from epicshell.shell.app import App, Environment
 from epicshell.shell.commands.reports import BAR_WIDTH, bar
 from epicshell.validation import utc_to_local
@@ -134,10 +135,11 @@ def _expected_months(now_local: datetime) -> list[str]:
     return months
 
 
-def _payments() -> list[tuple[int, Decimal, datetime]]:
-    """(contract id, amount, local time) of every payment, read from the table itself."""
+def _payments(real_only=False) -> list[tuple[int, Decimal, datetime]]:
+    """(contract id, amount, local time) of every payment (or every real one: no
+    adjustment), read from the table itself."""
     return [(p.contract_id, Decimal(p.amount_cents) / 100, utc_to_local(p.paid_at))
-            for p in Payment.select()]
+            for p in Payment.select() if not (real_only and p.adjustment)]
 
 
 def test_revenue_by_month_sums_signatures_and_payments_per_local_month(shell, world):
@@ -173,6 +175,145 @@ def test_revenue_by_commercial_and_over_a_period(shell, world, staff):
     total = check_total_row(rows, "commercial")
     assert total["amount_signed"] == "100.00"
     assert total["amount_collected"] == str(Decimal("57.58"))  # bill_paid was paid 9 days ago
+
+
+def _collected_per_commercial() -> dict[int, Decimal]:
+    """Money collected per commercial, computed here: each real payment counted for the
+    commercial its contract has now, read from the contracts (not the payments' copy)."""
+    owner = dict(Contract.select(Contract.id, Contract.commercial).tuples())
+    collected: dict[int, Decimal] = defaultdict(Decimal)
+    for contract_id, cents in Payment.select(Payment.contract, Payment.amount_cents).where(
+            Payment.adjustment == False).tuples():
+        collected[owner[contract_id]] += Decimal(cents) / 100
+    return collected
+
+
+def _check_collected_by_commercial(boss) -> dict[str, str]:
+    rows = reports.revenue(boss, by="commercial", start="2000-01-01").all_rows
+    check_total_row(rows, "commercial")
+    expected = _collected_per_commercial()
+    for row in rows[:-1]:
+        assert money(row["amount_collected"]) == expected.get(row["commercial_id"], ZERO), row
+    assert money(rows[-1]["amount_collected"]) == sum(expected.values(), ZERO)
+    assert not Payment.select().join(Contract).where(
+        Payment.commercial != Contract.commercial).count()  # the copy never drifts
+    return {row["commercial"]: row["amount_collected"] for row in rows}
+
+
+def test_revenue_by_commercial_follows_reassignments_imports_and_erasure(shell, world, staff,
+                                                                         tmp_path):
+    """Payments carry their contract's commercial: a client given to another commercial, an
+    import, an erasure and a commercial deleted with an heir keep the report exact."""
+    from epicshell.services import clients, contracts, gdpr, users
+
+    boss, bill, cara = staff["management"], staff["commercial"], staff["commercial2"]
+    assert _check_collected_by_commercial(boss) == {
+        "Bill Boquet": "2034.56", "Cara Dune": "57.68", "total": "2092.24"}
+    clients.assign_client(boss, world.contracts["bill_due"].client_id, cara.id)
+    assert _check_collected_by_commercial(boss)["Cara Dune"] == "1292.24"  # + 1234.56
+    _check_pipeline(boss)
+    path = tmp_path / "contracts.csv"
+    path.write_text("client_email,total,due,status,signed_at\n"
+                    f"{world.contracts['bill_paid'].client.email},900,600,signed,2026-01-02 10:00\n")
+    shell.ok(f"contract import {path}")
+    imported = Contract.select().order_by(Contract.id.desc()).get()
+    contracts.pay_contract(boss, imported.id, "25.00")
+    assert _check_collected_by_commercial(boss)["Bill Boquet"] == "825.00"  # 800 + 25
+    gdpr.forget_client(boss, world.contracts["cara_0_30"].client_id)
+    clients.assign_client(boss, imported.client_id, cara.id)
+    assert _check_collected_by_commercial(boss)["Cara Dune"] == "2117.24"
+    _check_pipeline(boss)
+    users.delete_user(boss, cara.id, reassign_to=bill.id)
+    assert _check_collected_by_commercial(boss)["Bill Boquet"] == "2117.24"
+    _check_pipeline(boss)
+
+
+def _check_revenue_by_month(boss) -> None:
+    """`report revenue` over all the data equals the sums computed here from the rows, and
+    the hours the triggers keep equal a GROUP BY of the rows made now."""
+    from epicshell.services import revenue_hours
+
+    rows = reports.revenue(boss, start="2000-01-01").all_rows
+    check_total_row(rows, "month")
+    signed, collected = defaultdict(Decimal), defaultdict(Decimal)
+    for status, signed_at, cents in Contract.select(
+            Contract.status, Contract.signed_at, Contract.total_cents).tuples():
+        if status == "signed" and signed_at is not None:
+            signed[_month(utc_to_local(signed_at))] += Decimal(cents) / 100
+    for _contract, amount, at in _payments(real_only=True):
+        collected[_month(at)] += amount
+    for row in rows[:-1]:
+        assert money(row["amount_signed"]) == signed.get(row["month"], ZERO), row
+        assert money(row["amount_collected"]) == collected.get(row["month"], ZERO), row
+    assert money(rows[-1]["amount_signed"]) == sum(signed.values(), ZERO)
+    assert money(rows[-1]["amount_collected"]) == sum(collected.values(), ZERO)
+    kept = {(k, h): c for k, h, c in RevenueHour.select(
+        RevenueHour.kind, RevenueHour.hour, RevenueHour.cents).tuples() if c}
+    revenue_hours.rebuild()
+    assert kept == {(k, h): c for k, h, c in RevenueHour.select(
+        RevenueHour.kind, RevenueHour.hour, RevenueHour.cents).tuples() if c}
+
+
+def _check_pipeline(boss) -> None:
+    """`report pipeline` (all time, and the last 40 days from a local time with minutes)
+    equals the figures computed here from the contract rows, and the days the triggers keep
+    equal a GROUP BY of the rows made now."""
+    from epicshell.services import contract_days
+
+    since = utcnow() - timedelta(days=40, minutes=17)
+    for start, created_after in ((None, None), (local_text(since), since)):
+        rows = reports.pipeline(boss, start=start).all_rows
+        check_total_row(rows, "commercial", ("clients", "drafts", "signed", "cancelled"))
+        expected: dict = defaultdict(lambda: [0, 0, 0, ZERO, ZERO])
+        for owner, status, created, total, due in Contract.select(
+                Contract.commercial, Contract.status, Contract.created_at, Contract.total_cents,
+                Contract.due_cents).tuples():
+            if created_after is None or created >= created_after.replace(second=0,
+                                                                        microsecond=0):
+                figures = expected[owner]
+                figures[("draft", "signed", "cancelled").index(status)] += 1
+                if status == "signed":
+                    figures[3] += Decimal(total) / 100
+                    figures[4] += Decimal(due) / 100
+        for row in rows[:-1]:
+            drafts, signed, cancelled, total, due = expected.get(row["commercial_id"],
+                                                                 [0, 0, 0, ZERO, ZERO])
+            assert (row["drafts"], row["signed"], row["cancelled"]) == (drafts, signed,
+                                                                        cancelled), row
+            assert (money(row["amount_signed"]), money(row["amount_due"])) == (total, due), row
+    kept = set(ContractDay.select().where(ContractDay.contracts != 0).tuples())
+    contract_days.rebuild()
+    assert kept == set(ContractDay.select().tuples())
+
+
+def test_revenue_by_month_follows_every_change_of_contracts_and_payments(shell, world, staff,
+                                                                         tmp_path):
+    """Signing, paying, adjusting, cancelling, moving dates by hand and importing keep the
+    hours that `report revenue` sums equal to the rows."""
+    from epicshell.services import contracts
+
+    boss = staff["management"]
+    _check_revenue_by_month(boss)
+    _check_pipeline(boss)
+    fresh = contracts.create_contract(boss, world.contracts["bill_paid"].client_id,
+                                      total="321.09", due="300.00")
+    contracts.update_contract(boss, fresh.id, total="400.00")
+    contracts.sign_contract(boss, fresh.id)
+    contracts.pay_contract(boss, fresh.id, "0.99")
+    contracts.cancel_contract(boss, world.contracts["cara_over_90"].id)
+    Contract.update(signed_at=utcnow() - timedelta(days=200, minutes=7)).where(
+        Contract.id == world.contracts["bill_due"].id).execute()
+    Payment.update(paid_at=utcnow() - timedelta(days=65)).where(
+        Payment.contract == world.contracts["cara_0_30"].id).execute()
+    path = tmp_path / "contracts.csv"
+    path.write_text("client_email,total,due,status,signed_at\n"
+                    f"{world.contracts['bill_paid'].client.email},900,600,signed,2025-03-02 10:30\n")
+    shell.ok(f"contract import {path}")
+    _check_revenue_by_month(boss)
+    _check_pipeline(boss)
+    Payment.delete().where(Payment.contract == fresh.id).execute()
+    _check_revenue_by_month(boss)
+    _check_pipeline(boss)
 
 
 def test_revenue_months_follow_from_and_to(shell, world):

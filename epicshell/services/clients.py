@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..errors import NotFound, ValidationError
-from ..models import Client, Contract, Event, User
+from ..models import Client, Contract, Event, Payment, User
 from ..validation import parse_email, parse_id, parse_name, parse_phone, parse_text
 from . import inserts
 from .base import (
@@ -184,6 +184,8 @@ def assign_client(actor, client, commercial_id):
         Contract.update({Contract.commercial: owner.id, Contract.version: Contract.version + 1}).where(
             Contract.id.in_(contract_ids)).execute()
         Event.update({Event.commercial: owner.id}).where(Event.contract.in_(contract_ids)).execute()
+        Payment.update({Payment.commercial: owner.id}).where(
+            Payment.contract.in_(contract_ids)).execute()
         audit(actor, "assign", "contract", contract_ids,
               {"commercial": (previous.full_name, owner.full_name)})
     notify("client.assigned", client_id=client.id, commercial_id=owner.id, actor_id=actor.id)

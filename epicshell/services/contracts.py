@@ -96,13 +96,15 @@ def _record_adjustment(actor, contract: Contract) -> int:
             .where(Payment.contract == contract.id).scalar())
     missing = contract.total_cents - contract.due_cents - int(paid)
     if missing:
-        Payment.insert(adjustment_row(actor, contract.id, missing)).execute()
+        Payment.insert(adjustment_row(actor, contract.id, contract.commercial_id, missing)).execute()
     return missing
 
 
-def adjustment_row(actor, contract_id: int, cents: int) -> dict:
-    """The payment row explaining CENTS of total − due that no payment explains."""
-    return {"contract": contract_id, "amount_cents": cents, "adjustment": True, "paid_at": utcnow(),
+def adjustment_row(actor, contract_id: int, commercial_id: int, cents: int) -> dict:
+    """The payment row explaining CENTS of total − due that no payment explains (it carries
+    the contract's commercial, as every payment does)."""
+    return {"contract": contract_id, "commercial": commercial_id, "amount_cents": cents,
+            "adjustment": True, "paid_at": utcnow(),
             "recorded_by": actor.id if actor is not None else None}
 
 
@@ -180,7 +182,8 @@ def pay_contract(actor, contract, amount):
                .execute())
     if updated != 1:
         raise ValidationError("amount", "is more than the amount due (a payment was just recorded)")
-    Payment.create(contract=contract.id, amount_cents=cents, recorded_by=actor.id)
+    Payment.create(contract=contract.id, commercial=contract.commercial_id, amount_cents=cents,
+                   recorded_by=actor.id)
     old_due = contract.due_cents
     contract.due_cents = old_due - cents
     contract.version += 1

@@ -1,11 +1,13 @@
 """Reports: the pipeline, revenue, unpaid amounts and support workload, summed by the database.
 
-Every figure is an aggregate over integer cents (COUNT, SUM, GROUP BY over
-the covering indexes of migration 0007); Python only turns the few resulting rows into
-records and adds them up into the total row, so the total is the sum of the rows by
-construction. Periods and month boundaries come from `periods.py`, in the user's local time,
-handed to the queries as UTC instants: SQLite and PostgreSQL bucket by the very same
-ranges, and a month is the user's calendar month, not a UTC one.
+Every figure is an aggregate over integer cents (COUNT, SUM, GROUP BY, or one range sum per
+commercial or month) over the covering indexes of migrations 0007 and 0010, or over the
+sums per hour and per day that the triggers of 0011 and 0012 keep (revenue_hours,
+contract_days); Python only turns the few resulting rows into records and adds them up
+into the total row, so the total is the sum of the rows by construction. Periods and month
+boundaries come from `periods.py`, in the user's local time, handed to the queries as UTC
+instants: SQLite and PostgreSQL bucket by the very same ranges, and a month is the user's
+calendar month, not a UTC one.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from peewee import SQL, fn
 from ..errors import ValidationError
 from ..models import Client, Contract, Event, Payment, User, database, utcnow
 from ..validation import MAX_AMOUNT_CENTS, format_cents
+from . import contract_days, revenue_hours
 from .periods import in_period, month_boundaries, parse_days, parse_period, revenue_period
 from .policy import COMMERCIAL, SUPPORT, requires
 
@@ -29,7 +32,7 @@ UNPAID_KEYS = ("commercial_id", "commercial", "days_0_30", "days_31_60", "days_6
 WORKLOAD_KEYS = ("support_id", "support", "events", "attendees")
 UNPAID_BUCKETS = ("days_0_30", "days_31_60", "days_61_90", "days_over_90")
 UNPAID_BUCKET_STARTS = (31, 61, 91)  # a contract signed 31 days ago is in the second bucket
-MONTHS_PER_QUERY = 120  # UNION ALL terms per statement (SQLite allows 500)
+PARTS_PER_QUERY = 120  # UNION ALL terms per statement (SQLite allows 500)
 WORKLOAD_DAYS = 30
 TOTAL = "total"
 NO_SUPPORT = "(no support)"
@@ -96,7 +99,47 @@ def _person_row(keys, id_key, name_key, person, cents: dict, counts: dict) -> di
     return row
 
 
+def _distinct_ids(column) -> list[int]:
+    """The distinct values of COLUMN, which leads an index, one index seek each (a loose
+    index scan): SELECT DISTINCT would read every entry of a million-row index."""
+    table, name = column.model._meta.table_name, column.column_name
+    sql = (f'WITH RECURSIVE seen(id) AS (SELECT MIN("{name}") FROM "{table}" UNION ALL '
+           f'SELECT (SELECT MIN("{name}") FROM "{table}" WHERE "{name}" > seen.id) FROM seen '
+           "WHERE seen.id IS NOT NULL) SELECT id FROM seen WHERE id IS NOT NULL")
+    return [row[0] for row in database.execute_sql(sql).fetchall()]
+
+
+def _union_all(parts) -> list[tuple]:
+    """The rows of PARTS (queries whose first column labels them), PARTS_PER_QUERY per
+    statement glued with UNION ALL: a few round trips however many parts."""
+    rows = []
+    for first in range(0, len(parts), PARTS_PER_QUERY):
+        query, *rest = parts[first:first + PARTS_PER_QUERY]
+        for part in rest:
+            query = query + part  # UNION ALL
+        rows.extend(query.tuples())
+    return rows
+
+
 # --- report pipeline ----------------------------------------------------------------------------
+
+
+def _clients_per_commercial() -> dict[int, int]:
+    """{commercial id: clients}, one COUNT per commercial's range of the client index (a
+    GROUP BY would compare every entry with the last to find where each group ends)."""
+    ids = _distinct_ids(Client.commercial)
+    parts = [Client.select(SQL(str(index)), fn.COUNT(SQL("*"))).where(Client.commercial == owner)
+             for index, owner in enumerate(ids)]
+    return {ids[int(index)]: count for index, count in _union_all(parts)}
+
+
+def _contracts_by_status(begin, stop) -> dict[int, dict]:
+    """{commercial id: {status: (count, total, due)}} of the contracts created in [BEGIN,
+    STOP): the days of `contract_day` (kept by triggers) and the rows of any part day."""
+    found: dict[int, dict] = {}
+    for (commercial_id, status), figures in contract_days.by_status(begin, stop).items():
+        found.setdefault(commercial_id, {})[status] = figures
+    return found
 
 
 @requires("report.read", write=False)
@@ -104,15 +147,8 @@ def pipeline(actor, *, start=None, end=None) -> Report:
     """Per commercial: clients (all), then contracts created in the period by status, and the
     amounts signed, paid (total − due) and due over the signed ones."""
     begin, stop = parse_period(start, end)
-    clients = dict(Client.select(Client.commercial, fn.COUNT(Client.id))
-                   .group_by(Client.commercial).tuples())
-    by_status: dict[int, dict] = {}
-    query = (Contract.select(Contract.commercial, Contract.status, fn.COUNT(Contract.id),
-                             fn.SUM(Contract.total_cents), fn.SUM(Contract.due_cents))
-             .where(in_period(Contract.created_at, begin, stop))
-             .group_by(Contract.commercial, Contract.status).tuples())
-    for commercial_id, status, count, total, due in query:
-        by_status.setdefault(commercial_id, {})[status] = (count, _cents(total), _cents(due))
+    clients = _clients_per_commercial()
+    by_status = _contracts_by_status(begin, stop)
     rows = []
     for person in _people(COMMERCIAL, set(clients) | set(by_status)):
         statuses = by_status.get(person.id, {})
@@ -150,32 +186,13 @@ def _collections(begin, stop):
     return in_period(Payment.paid_at, begin, stop) & _collected()
 
 
-def _sums_by_month(model, column, amount, months, condition=None) -> dict[int, int]:
-    """{month index: SUM(AMOUNT)} of the rows (matching CONDITION) whose COLUMN is in each month.
-
-    One indexed range sum per month, glued with UNION ALL: each row is read once, from the
-    covering index, with no per-row bucketing (a CASE over many months costs a comparison
-    per month and row), and both databases cut at the same instants. Each part has exactly
-    one range on COLUMN, so the planner cannot pick a wider one. The part is written once
-    and repeated with each month's index and bounds.
-    """
-    if not months:
-        return {}
-    where = (column >= months[0][1]) & (column < months[0][2])
-    if condition is not None:
-        where &= condition
-    part, values = model.select(SQL("0"), fn.SUM(amount)).where(where).sql()
-    assert part.startswith("SELECT 0, ")
+def _sums_by_month(kind, months) -> dict[int, int]:
+    """{month index: cents} of KIND (revenue_hours.SIGNED or COLLECTED) in each month: the
+    sum of its whole UTC hours from `revenue_hour`, plus the rows of any part hour at its
+    ends, all in one UNION ALL statement (per PARTS_PER_QUERY parts)."""
     sums: dict[int, int] = {}
-    indexed = list(enumerate(months))
-    for first in range(0, len(indexed), MONTHS_PER_QUERY):
-        chunk = indexed[first:first + MONTHS_PER_QUERY]
-        sql = " UNION ALL ".join(f"SELECT {index}, {part[len('SELECT 0, '):]}"
-                                 for index, _month in chunk)
-        params = [value for _index, (_label, start, end) in chunk
-                  for value in (start, end, *values[2:])]
-        cursor = database.execute_sql(sql, params)
-        sums.update({int(index): _cents(total) for index, total in cursor.fetchall()})
+    for index, total in _union_all(revenue_hours.parts(kind, months)):
+        sums[int(index)] = sums.get(int(index), 0) + _cents(total)
     return sums
 
 
@@ -194,10 +211,8 @@ def revenue(actor, *, by="month", start=None, end=None) -> Report:
 
 def _revenue_by_month(begin, stop) -> Report:
     months = month_boundaries(begin, stop)
-    signed = _sums_by_month(Contract, Contract.signed_at, Contract.total_cents, months,
-                            Contract.status == "signed")
-    collected = _sums_by_month(Payment, Payment.paid_at, Payment.amount_cents, months,
-                               _collected())
+    signed = _sums_by_month(revenue_hours.SIGNED, months)
+    collected = _sums_by_month(revenue_hours.COLLECTED, months)
     rows = []
     for index, (label, _start, _end) in enumerate(months):
         cents = {"amount_signed": signed.get(index, 0), "amount_collected": collected.get(index, 0)}
@@ -207,17 +222,21 @@ def _revenue_by_month(begin, stop) -> Report:
                    ("amount_signed", "amount_collected"), ())
 
 
+def _collected_by_commercial(begin, stop) -> dict[int, int]:
+    """{commercial id: cents collected in [BEGIN, STOP)}: payments carry their contract's
+    commercial, so each commercial's is one range of the (commercial, adjustment, paid_at,
+    amount) index; no payment's contract is looked up and no GROUP BY sorts."""
+    ids = _distinct_ids(Payment.commercial)
+    parts = [Payment.select(SQL(str(index)), fn.SUM(Payment.amount_cents))
+             .where((Payment.commercial == commercial_id) & _collections(begin, stop))
+             for index, commercial_id in enumerate(ids)]
+    return {ids[int(index)]: _cents(total) for index, total in _union_all(parts)}
+
+
 def _revenue_by_commercial(begin, stop) -> Report:
     signed = dict(Contract.select(Contract.commercial, fn.SUM(Contract.total_cents))
                   .where(_signed_in(begin, stop)).group_by(Contract.commercial).tuples())
-    # Summed per contract first (from the covering payment index), then per commercial:
-    # one contract look-up per paying contract rather than per payment.
-    per_contract = (Payment.select(Payment.contract.alias("contract_id"),
-                                   fn.SUM(Payment.amount_cents).alias("cents"))
-                    .where(_collections(begin, stop)).group_by(Payment.contract))
-    collected = dict(Contract.select(Contract.commercial, fn.SUM(per_contract.c.cents))
-                     .join(per_contract, on=(per_contract.c.contract_id == Contract.id))
-                     .group_by(Contract.commercial).tuples())
+    collected = _collected_by_commercial(begin, stop)
     rows = []
     for person in _people(COMMERCIAL, set(signed) | set(collected)):
         cents = {"amount_signed": _cents(signed.get(person.id)),

@@ -281,13 +281,13 @@ def write_contracts(actor, checked: Checked, source: str, client_link=None, prog
             client_id = client_link[client] if client_link is not None else client
             rows.append((ident, client_id, owner, total, due, status, signed_at, now, now, 1))
             if total != due:
-                payments.append(adjustment_row(actor, ident, total - due))
+                payments.append(adjustment_row(actor, ident, owner, total - due))
         bulk_insert(Contract, [
             Contract.id, Contract.client, Contract.commercial, Contract.total_cents,
             Contract.due_cents, Contract.status, Contract.signed_at, Contract.created_at,
             Contract.updated_at, Contract.version], rows)
-        fields = [Payment.contract, Payment.amount_cents, Payment.adjustment, Payment.paid_at,
-                  Payment.recorded_by]
+        fields = [Payment.contract, Payment.commercial, Payment.amount_cents,
+                  Payment.adjustment, Payment.paid_at, Payment.recorded_by]
         bulk_insert(Payment, fields, [tuple(p[f.name] for f in fields) for p in payments])
         _audit_imports(actor, "contract", zip(ids, (item[0] for item in batch), strict=True), source, now)
         links.update((item[-1], ident) for ident, item in zip(ids, batch, strict=True))

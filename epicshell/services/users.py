@@ -191,8 +191,10 @@ def _reassign_everything(actor, user: User, heir: User) -> None:
         model.update({column: heir.id, model.version: model.version + 1}).where(
             model.id.in_(ids)).execute()
         audit(actor, "reassign", entity, ids, {field: (user.full_name, heir.full_name)})
-    # Events carry a copy of their contract's commercial (a commercial's `event mine`).
+    # Events and payments carry a copy of their contract's commercial (a commercial's
+    # `event mine`, `report revenue --by commercial`).
     Event.update({Event.commercial: heir.id}).where(Event.commercial == user.id).execute()
+    Payment.update({Payment.commercial: heir.id}).where(Payment.commercial == user.id).execute()
 
 
 @requires("user.password")

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from epicshell import security
 from epicshell.db import close_database, open_database
 from epicshell.models import database
-from epicshell.services import search_words
+from epicshell.services import contract_days, revenue_hours, search_words
 
 PASSWORD = "benchmark passphrase"
 SEED_CLIENTS = 200
@@ -162,6 +162,8 @@ def _multiply(db, copies: int) -> None:
                            f'(SELECT MAX(id) FROM "{table}"))')
     _rebuild_text_indexes(db)
     search_words.rebuild(db)  # triggers still off: PostgreSQL fills the vocabulary at once
+    revenue_hours.rebuild(db)  # PostgreSQL's copy ran with the triggers off
+    contract_days.rebuild(db)
     _search_triggers(db, on=True)
     # VACUUM as autovacuum would on a live server: PostgreSQL's index-only scans (capped
     # counts) need the visibility map, which a fresh bulk load does not have.
