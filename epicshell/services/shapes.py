@@ -29,17 +29,15 @@ _FIRST_MARKER = -7_123_456_000  # ids are positive and limits small: no real val
 class Shape:
     """BUILD(*params) returns a peewee query; `rows(*values)` runs it with VALUES."""
 
-    def __init__(self, build: Callable, arity: int = 1, wrap: str = "{}"):
+    def __init__(self, build: Callable, arity: int = 1):
         self._build = build
         self._arity = arity
-        self._wrap = wrap  # the SQL around the query's, e.g. a count of its rows
         self._compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def _compile(self, db):
         markers = [_FIRST_MARKER - index for index in range(self._arity)]
         query = self._build(*markers)
         sql, params = query.sql()
-        sql = self._wrap.format(sql)
         places = [(position, markers.index(value)) for position, value in enumerate(params)
                   if isinstance(value, int) and value in markers]
         if {index for _position, index in places} != set(range(self._arity)):
@@ -79,10 +77,6 @@ class Shape:
         return found[0] if found else None
 
 
-# What peewee's `count()` runs: the query, unordered, as a subquery.
-COUNT = 'SELECT COUNT(1) FROM ({}) AS "_wrapped"'
-
-
 @dataclass(frozen=True)
 class ActorMarker:
     """Who a list is for, while its shape is composed: the id is a marker (a parameter),
@@ -115,14 +109,14 @@ class Listing:
                 query = build(shape, *params[:arity])[0]
                 return query.limit(params[arity]).offset(params[arity + 1])
 
-            def capped(*params):  # the last parameter is the cap + 1
-                return build(shape, *params[:arity])[1].order_by().limit(params[arity])
+            def capped(*params):  # the last parameter is the cap
+                return base.capped_count_of(build(shape, *params[:arity])[1], params[arity])
 
             def exact(*params):
-                return build(shape, *params)[1].order_by()
+                return base.count_of(build(shape, *params)[1])
 
-            found = self._shapes[shape] = (Shape(rows, arity + 2), Shape(capped, arity + 1, COUNT),
-                                           Shape(exact, arity, COUNT))
+            found = self._shapes[shape] = (Shape(rows, arity + 2), Shape(capped, arity + 1),
+                                           Shape(exact, arity))
         return found
 
     def page(self, shape, params: tuple = (), page=1, limit=None, exact: bool = False) -> Page:
@@ -133,7 +127,7 @@ class Listing:
             total, capped = exact_count.scalar(*params), False
         else:
             cap = base.COUNT_CAP
-            found = capped_count.scalar(*params, cap + 1)
+            found = capped_count.scalar(*params, cap)
             total, capped = (cap, True) if found > cap else (found, False)
         found_rows = rows.rows(*params, limit, (page - 1) * limit)
         return Page(rows=found_rows, total=total, page=page, limit=limit, capped=capped)
