@@ -65,3 +65,23 @@ def test_a_listed_client_carries_what_its_record_shows(staff, make):
     client = make.client("commercial", phone="+33 1 00 00 00 00", company="ACME")
     listed = clients.list_clients(staff["support"]).rows[0]
     assert client_record(listed) == client_record(clients.get_client(staff["support"], client.id))
+
+
+def test_a_client_view_carries_what_its_records_show(staff, make):
+    from epicshell.services import contracts, events, views
+    from epicshell.services.records import contract_record, event_record
+
+    client = make.client("commercial")
+    signed = make.contract(client, signed=True)
+    make.contract(client)
+    make.event(signed, support="support")
+    make.event(signed, support=None)
+    shown = views.client_view(staff["support"], client.id)
+    assert client_record(shown.client) == client_record(clients.get_client(staff["support"],
+                                                                           client.id))
+    assert [contract_record(c) for c in shown.contracts.rows] == [
+        contract_record(contracts.get_contract(staff["support"], c.id))
+        for c in shown.contracts.rows]
+    assert len(shown.events.rows) == 2
+    assert [event_record(e) for e in shown.events.rows] == [
+        event_record(events.get_event(staff["support"], e.id)) for e in shown.events.rows]
