@@ -3,6 +3,13 @@
 The session token is re-signed on every command: its itsdangerous timestamp is
 therefore the time of last activity (checked against the idle timeout), and the
 login time inside the payload is checked against the absolute lifetime.
+
+Signing and verifying cost more than the rest of a short command's session check, so
+`SessionTokens` remembers the one token it last signed or verified, with its payload
+and signing time. That token's signature is known good: checking it again only redoes
+the two expiry comparisons, exactly as itsdangerous would. Re-signing within the same
+second would give the very same token (the timestamp has whole seconds), so it is
+skipped. Any other token (tampered, or issued elsewhere) is verified in full.
 """
 from __future__ import annotations
 
@@ -102,6 +109,16 @@ def _clocked_serializer(secret: str, clock: Callable[[], float]):
                                   signer_kwargs={"digest_method": hashlib.sha256})
 
 
+IDLE_EXPIRED = "session expired after inactivity; log in again"
+
+
+def _signed_at(token: str) -> int:
+    """The timestamp (epoch seconds) itsdangerous wrote into TOKEN, which we just signed."""
+    from itsdangerous.encoding import base64_decode, bytes_to_int
+
+    return bytes_to_int(base64_decode(token.rsplit(".", 2)[1]))
+
+
 class SessionTokens:
     """Issue and check session tokens for one shell process."""
 
@@ -111,6 +128,7 @@ class SessionTokens:
         self.clock = clock
         self._secret = secret
         self._signer = None
+        self._known: tuple[str, dict, int] | None = None  # (token, payload, signed at)
 
     @property
     def _serializer(self):
@@ -120,26 +138,49 @@ class SessionTokens:
 
     def issue(self, user_id: int, session_version: int, login_at: float | None = None) -> str:
         payload = {"uid": user_id, "sv": session_version, "login": int(login_at or self.clock())}
-        return self._serializer.dumps(payload)
+        return self._sign(payload)
+
+    def _sign(self, payload: dict) -> str:
+        token = self._serializer.dumps(payload)
+        self._known = (token, payload, _signed_at(token))
+        return token
 
     def check(self, token: str) -> dict:
         """Return the payload, or raise SessionEnded saying why the session is over."""
+        known = self._known
+        if known is not None and known[0] == token:
+            payload, signed_at = known[1], known[2]
+            age = int(self.clock()) - signed_at  # itsdangerous' own rule, on its whole seconds
+            if age > self.idle or age < 0:
+                raise SessionEnded(IDLE_EXPIRED)
+        else:
+            payload = self._verify(token)
+        if self.clock() - payload["login"] > self.lifetime:
+            raise SessionEnded("session expired; log in again")
+        return payload
+
+    def _verify(self, token: str) -> dict:
+        """The payload of TOKEN after itsdangerous checked its signature and idle age."""
         from itsdangerous import BadSignature, SignatureExpired
 
         try:
-            payload = self._serializer.loads(token, max_age=self.idle)
+            payload, signed = self._serializer.loads(token, max_age=self.idle,
+                                                     return_timestamp=True)
         except SignatureExpired:
-            raise SessionEnded("session expired after inactivity; log in again") from None
+            raise SessionEnded(IDLE_EXPIRED) from None
         except BadSignature:
             raise SessionEnded("session is not valid; log in again") from None
-        if self.clock() - payload["login"] > self.lifetime:
-            raise SessionEnded("session expired; log in again")
+        self._known = (token, payload, int(signed.timestamp()))
         return payload
 
     def refresh(self, token: str, checked: dict | None = None) -> str:
         """Record activity: the same payload signed now (CHECKED: its payload, just checked)."""
         payload = checked if checked is not None else self.check(token)
-        return self._serializer.dumps(payload)
+        known = self._known
+        if known is not None and known[0] == token and known[1] == payload \
+                and known[2] == int(self.clock()):
+            return token  # signed this very second: signing again gives the same token
+        return self._sign(payload)
 
     def read_unchecked(self, token: str) -> tuple[dict, float]:
         """Payload and last-activity time of a token this process issued, without expiry checks

@@ -23,6 +23,8 @@ def queries_of(shell, line: str) -> int:
 # (command line, statements): the session check is the first statement of every command.
 EXPECTED = [
     ("client list", 3),  # session, count, page
+    ("client list --mine --sort -name --page 2 --limit 1", 3),  # each shape: the same three
+    ("client list --commercial {commercial} --count", 3),
     ("contract list", 3),
     ("event list", 3),
     ("user list", 3),

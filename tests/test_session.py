@@ -108,6 +108,48 @@ def test_a_tampered_token_is_refused(clock, tamper):
         tokens.check(tamper(tokens.issue(7, 1)))
 
 
+def test_the_remembered_token_expires_exactly_as_a_fresh_verification_says(clock):
+    """The token this process signed is checked without re-verifying its signature; its
+    expiry must be the very one itsdangerous gives a process that never saw it."""
+    tokens = SessionTokens(SECRET, LIFETIME, IDLE, clock)
+    token = tokens.issue(7, 1)
+    for step in (0, IDLE - 1, 1, 1, -2 * IDLE):  # within, at the limit, past it, backwards
+        clock.advance(step)
+        stranger = SessionTokens(SECRET, LIFETIME, IDLE, clock)
+        outcomes = []
+        for checker in (tokens, stranger):
+            try:
+                outcomes.append(checker.check(token))
+            except SessionEnded as exc:
+                outcomes.append(str(exc))
+        assert outcomes[0] == outcomes[1]
+
+
+def test_refreshing_signs_again_only_when_the_second_changes(clock):
+    tokens = SessionTokens(SECRET, LIFETIME, IDLE, clock)
+    token = tokens.issue(7, 1)
+    clock.advance(0.4)
+    assert tokens.refresh(token) == token  # the same second: the same token, not re-signed
+    clock.advance(0.7)
+    fresh = tokens.refresh(token)
+    assert fresh != token
+    assert SessionTokens(SECRET, LIFETIME, IDLE, clock).check(fresh)["uid"] == 7
+    clock.advance(IDLE)
+    assert tokens.check(fresh)["uid"] == 7  # the idle timer started again at the refresh
+    clock.advance(1)
+    with pytest.raises(SessionEnded, match="inactivity"):
+        tokens.check(fresh)
+
+
+def test_a_token_other_than_the_remembered_one_is_verified_in_full(clock):
+    tokens = SessionTokens(SECRET, LIFETIME, IDLE, clock)
+    token = tokens.issue(7, 1)
+    tokens.check(token)
+    with pytest.raises(SessionEnded, match="not valid"):
+        tokens.check(token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
+    assert tokens.check(token)["uid"] == 7  # the good one is still good
+
+
 # -- the session of a shell ------------------------------------------------------------------
 
 

@@ -26,3 +26,18 @@ def test_a_value_the_query_does_not_use_is_refused(db):
     ignores_its_value = Shape(lambda ident: Client.select().where(Client.id > 0))
     with pytest.raises(ValueError, match="does not reach its SQL"):
         ignores_its_value.rows(1)
+
+
+def test_a_capped_count_is_exact_up_to_its_cap_and_above_it_beyond(make, staff):
+    from epicshell.services.base import capped_count_of, count_of
+
+    for _ in range(3):
+        make.client("commercial")
+    make.client("commercial2")
+    for query, matching in ((Client.select(Client.id), 4),
+                            (Client.select(Client.id).where(Client.commercial == staff["commercial"].id), 3),
+                            (Client.select(Client.id).where(Client.id < 0), 0)):
+        assert count_of(query).scalar() == matching
+        for cap in range(0, 6):
+            found = capped_count_of(query, cap).scalar()
+            assert found == matching if matching <= cap else found > cap, (matching, cap)

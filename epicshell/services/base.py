@@ -276,9 +276,34 @@ def count_rows(query, exact: bool) -> tuple[int, bool]:
     """(total, capped): an exact count, or one that stops reading after COUNT_CAP + 1 rows."""
     query = query.order_by()
     if exact:
-        return query.count(), False
-    found = query.limit(COUNT_CAP + 1).count()  # SELECT COUNT(1) FROM (… LIMIT 10001)
+        return count_of(query).scalar(), False
+    found = capped_count_of(query, COUNT_CAP).scalar()
     return (COUNT_CAP, True) if found > COUNT_CAP else (found, False)
+
+
+def count_of(query):
+    """The statement counting QUERY's rows (as peewee's `count()` runs it)."""
+    from peewee import SQL, Select, fn
+
+    return Select([query.order_by().alias("_wrapped")], [fn.COUNT(SQL("1"))]).bind(database)
+
+
+def capped_count_of(query, cap):
+    """The statement counting QUERY's rows, reading at most CAP + 1 of them: the count when
+    at most CAP rows match, otherwise any number above CAP.
+
+    PostgreSQL counts the first CAP + 1 rows. SQLite is five times faster at skipping rows
+    than at counting them through a subquery, so it first asks whether a row CAP + 1
+    exists (`OFFSET CAP`); only when none does, it counts the (at most CAP) rows.
+    """
+    from peewee import Case, Select, SqliteDatabase, Value, fn
+
+    query = query.order_by()
+    if not isinstance(database.obj, SqliteDatabase):  # CAP as given: a query shape's parameter
+        return count_of(query.limit(Value(cap) + 1))
+    beyond = fn.EXISTS(query.limit(1).offset(cap))
+    return Select(columns=[Case(None, [(beyond, Value(cap) + 1)],
+                                count_of(query))]).bind(database)
 
 
 def page_bounds(page, limit) -> tuple[int, int]:

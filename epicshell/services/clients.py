@@ -19,7 +19,7 @@ from .base import (
 from .policy import COMMERCIAL, MANAGEMENT, mine_condition, requires
 from .search import client_text, matches, ranked_page
 from .search import parse as parse_search
-from .shapes import Shape
+from .shapes import ActorMarker, Listing, Shape
 from .staff import check_staff, staff_member
 
 SORTS = {
@@ -38,15 +38,21 @@ def _with_commercial():
     return Client.select(Client, User).join(User, on=(Client.commercial == User.id))
 
 
-def _sort_order(sort: str | None):
+def _sort_key(sort: str | None) -> tuple[str, bool] | None:
+    """SORT checked: (the SORTS key, descending), None for the default order by id."""
     if not sort:
-        return [Client.id]
-    descending = sort.startswith("-")
+        return None
     key = sort.lstrip("-").replace("-", "_")
     if key not in SORTS:
         raise ValidationError("sort", f"{sort!r} is not one of {', '.join(sorted(set(SORTS)))} "
                               "(prefix with - for descending)")
-    column = SORTS[key]
+    return key, sort.startswith("-")
+
+
+def _order(sort_key: tuple[str, bool] | None) -> list:
+    if sort_key is None:
+        return [Client.id]
+    column, descending = SORTS[sort_key[0]], sort_key[1]
     return [column.desc(), Client.id.desc()] if descending else [column, Client.id]
 
 
@@ -54,33 +60,64 @@ def _sort_order(sort: str | None):
 def list_clients(actor, *, mine=False, commercial=None, search=None, sort=None, page=1, limit=50,
                  count=False):
     """Clients, by id (or SORT); with SEARCH, ranked as search ranks unless SORT is given."""
-    order = _sort_order(sort)
-    query, counted = client_query(actor, mine=mine, commercial=commercial)
+    sort_key = _sort_key(sort)
+    commercial_id = None if commercial is None else parse_id(commercial, "commercial")
     searched = parse_search(search)
-    if searched and not sort:
+    if not searched:
+        shape = (bool(mine), commercial_id is not None, sort_key)
+        params = (actor.id,) * bool(mine) + (() if commercial_id is None else (commercial_id,))
+        return _LISTING.page(shape, params, page, limit, exact=count)
+    query, counted = _filtered(actor, mine, commercial_id)
+    if not sort:
         return ranked_page(Client, searched, query, counted, page, limit, exact=count)
-    if searched:
-        query = query.where(matches(Client, searched))
-        counted = counted.where(matches(Client, searched))
-    return paginate(query.order_by(*order), page, limit, count_query=counted, exact=count)
+    query = query.where(matches(Client, searched))
+    counted = counted.where(matches(Client, searched))
+    return paginate(query.order_by(*_order(sort_key)), page, limit, count_query=counted,
+                    exact=count)
 
 
 def client_query(actor, *, mine=False, commercial=None, search=None):
     """(rows with their commercial, the same rows' ids) of the clients the filters select,
     unordered: what `client list` pages and `client export` streams (SEARCH filters, the
     list ranks)."""
+    commercial_id = None if commercial is None else parse_id(commercial, "commercial")
+    return _filtered(actor, mine, commercial_id, parse_search(search))
+
+
+def _filtered(actor, mine: bool, commercial_id: int | None, searched=None, rows=None):
+    """The queries of `client_query`, its filters' values already checked (ROWS: the
+    select to filter, by default every column of the clients and their commercials)."""
     conditions = []
     if mine:
         conditions.append(mine_condition(actor, "client")[0])
-    if commercial is not None:
-        conditions.append(Client.commercial == parse_id(commercial, "commercial"))
-    searched = parse_search(search)
+    if commercial_id is not None:
+        conditions.append(Client.commercial == commercial_id)
     if searched:
         conditions.append(matches(Client, searched))
-    query, counted = _with_commercial(), Client.select(Client.id)
+    query, counted = rows if rows is not None else _with_commercial(), Client.select(Client.id)
     for condition in conditions:
         query, counted = query.where(condition), counted.where(condition)
     return query, counted
+
+
+# What a listed client shows (records.client_record): not the search text, and of its
+# commercial only the name. Reading fewer columns makes fewer objects for each row.
+LISTED = (Client.id, Client.full_name, Client.email, Client.phone, Client.company,
+          Client.commercial, Client.created_at, Client.updated_at, User.id, User.full_name)
+
+
+def _listed(shape, *params):
+    """The rows and ids of one shape of `client list`: (mine, by commercial, sort key);
+    PARAMS are the actor's id (mine) and the commercial's id, those given."""
+    mine, by_commercial, sort_key = shape
+    values = iter(params)
+    actor = ActorMarker(next(values)) if mine else None
+    rows = Client.select(*LISTED).join(User, on=(Client.commercial == User.id))
+    query, counted = _filtered(actor, mine, next(values) if by_commercial else None, rows=rows)
+    return query.order_by(*_order(sort_key)), counted
+
+
+_LISTING = Listing(_listed)
 
 
 _CLIENT = Shape(lambda client_id: _with_commercial().where(Client.id == client_id).limit(1))

@@ -49,13 +49,23 @@ class ContractView:
     events: Related
 
 
+def _shown(model) -> list:
+    """The columns of MODEL a view shows: all but its search text."""
+    return [field for field in model._meta.sorted_fields if field.name != "search_text"]
+
+
+def _named(user) -> tuple:
+    """Of a staff member a view shows only the name (never, say, a password hash)."""
+    return user.id, user.full_name
+
+
 def _counted(query, column):
     return query.select_extend(fn.COUNT(column).over().alias("related_total"))
 
 
 # The client, its commercial and its first contracts (LEFT JOIN: a client may have none).
 _CLIENT_AND_CONTRACTS = Shape(lambda client_id, limit: _counted(
-    Client.select(Client, Commercial, Contract, ContractCommercial)
+    Client.select(*_shown(Client), *_named(Commercial), Contract, *_named(ContractCommercial))
     .join(Commercial, on=(Client.commercial == Commercial.id), attr="commercial")
     .switch(Client)
     .join(Contract, JOIN.LEFT_OUTER, on=(Contract.client == Client.id), attr="related_contract")
@@ -64,7 +74,7 @@ _CLIENT_AND_CONTRACTS = Shape(lambda client_id, limit: _counted(
     .where(Client.id == client_id).order_by(Contract.id).limit(limit), arity=2)
 
 _EVENTS_OF_CLIENT = Shape(lambda client_id, limit: _counted(
-    Event.select(Event, Contract, Support)
+    Event.select(*_shown(Event), Contract.id, *_named(Support))
     .join(Contract, on=(Event.contract == Contract.id), attr="contract")
     .switch(Event)
     .join(Support, JOIN.LEFT_OUTER, on=(Event.support == Support.id), attr="support"), Event.id)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import os
-import shlex
 import sys
 import uuid
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from .display import Display
 from .registry import HelpRequested, resolve
 from .render import Result, page_output, render
 from .tables import Screen, fold
+from .words import split_words
 
 RED, YELLOW, RESET = "\x1b[31m", "\x1b[33m", "\x1b[0m"
 MAX_LINE_BYTES = 64 * 1024  # longer lines are refused before they are split
@@ -218,7 +218,7 @@ class App:
                        f"bytes; at most {MAX_LINE_BYTES:,}): nothing was run", location)
             return False
         try:
-            words = shlex.split(line)
+            words = split_words(line)
         except ValueError as exc:
             self.error(f"cannot read the line: {exc}", location)
             return False

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from ..safetext import visible
 from ..validation import format_local
+from .grid import layout
 
 CUT = "…"
 MULTILINE_KEYS = {"notes"}
@@ -102,11 +103,16 @@ def _is_numeric(key: str) -> bool:
 
 
 def _tabulate(cells, headers, fancy: bool) -> str:
+    right = [_is_numeric(k) for k in headers]
+    if not fancy:  # the plain grid of scripts, laid out directly when it can be (grid.py)
+        text = layout(cells, headers, right)
+        if text is not None:
+            return text
     from tabulate import tabulate
 
     return tabulate(cells, headers=list(headers), tablefmt="rounded_outline" if fancy else "simple",
                     disable_numparse=True,
-                    colalign=["right" if _is_numeric(k) else "left" for k in headers])
+                    colalign=["right" if flush_right else "left" for flush_right in right])
 
 
 def rows_table(rows: list[dict], columns, screen: Screen, *, first: int = 1) -> str:
@@ -169,11 +175,15 @@ def _rule(number: int, key_width: int, rule_width: int) -> str:
 
 def record_view(row: dict, keys, screen: Screen) -> str:
     """One record, a key and its value per line (boxed on a terminal), values cut to fit."""
-    from tabulate import tabulate
-
     key_width = max(len(k) for k in keys)
     border = 7 if screen.fancy else 2  # `│ key │ value │` or `key  value`
     room = None if screen.width is None else max(screen.width - key_width - border, NARROWEST)
-    pairs = [(key, cell_text(key, row.get(key), room)) for key in keys]
+    pairs = [[key, cell_text(key, row.get(key), room)] for key in keys]
+    if not screen.fancy:
+        text = layout(pairs)
+        if text is not None:
+            return text
+    from tabulate import tabulate
+
     return tabulate(pairs, tablefmt="rounded_outline" if screen.fancy else "plain",
                     disable_numparse=True)
