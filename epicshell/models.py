@@ -23,12 +23,19 @@ from peewee import (
     IntegerField,
     Model,
     SmallIntegerField,
+    SqliteDatabase,
     TextField,
 )
 
 from .validation import cents_to_decimal
 
 database = DatabaseProxy()
+
+
+def is_sqlite(db=None) -> bool:
+    """Whether DB (by default the database the models are bound to) is SQLite: the few
+    statements that differ between the two engines ask this one question."""
+    return isinstance(db if db is not None else database.obj, SqliteDatabase)
 
 
 def utcnow() -> datetime:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from peewee import fn
 
-from ..models import Contract, ContractDay, database
+from ..models import Contract, ContractDay, database, is_sqlite
 
 KEY = ("commercial_id", "status")
 WATCHED = "commercial_id, status, created_at, total_cents, due_cents"
@@ -53,21 +53,15 @@ END $$ LANGUAGE plpgsql
 """
 
 
-def _is_sqlite(db) -> bool:
-    from peewee import SqliteDatabase
-
-    return isinstance(db, SqliteDatabase)
-
-
 def install(db) -> None:
     """The table, its triggers, and its rows computed from the contracts."""
-    day, text, big = ("TEXT", "TEXT", "INTEGER") if _is_sqlite(db) else ("DATE", "VARCHAR(10)",
+    day, text, big = ("TEXT", "TEXT", "INTEGER") if is_sqlite(db) else ("DATE", "VARCHAR(10)",
                                                                           "BIGINT")
     db.execute_sql(f"CREATE TABLE contract_day (commercial_id INTEGER NOT NULL, status {text} "
                    f"NOT NULL, day {day} NOT NULL, contracts INTEGER NOT NULL, total_cents {big} "
                    f"NOT NULL, due_cents {big} NOT NULL, PRIMARY KEY (commercial_id, status, day))"
-                   + (" WITHOUT ROWID" if _is_sqlite(db) else ""))
-    if _is_sqlite(db):
+                   + (" WITHOUT ROWID" if is_sqlite(db) else ""))
+    if is_sqlite(db):
         add, remove = SQLITE_UPSERT.format(row="NEW", sign=""), SQLITE_UPSERT.format(row="OLD",
                                                                                      sign="-")
         db.execute_sql(f"CREATE TRIGGER contract_day_insert AFTER INSERT ON contract BEGIN {add}; END")
@@ -84,13 +78,13 @@ def install(db) -> None:
 def rebuild(db=None) -> None:
     """Every day computed afresh (after a bulk load that ran with the triggers off)."""
     db = db or database.obj
-    day = "date(created_at)" if _is_sqlite(db) else "created_at::date"
+    day = "date(created_at)" if is_sqlite(db) else "created_at::date"
     db.execute_sql("DELETE FROM contract_day")
     db.execute_sql("INSERT INTO contract_day (commercial_id, status, day, contracts, total_cents, "
                    f"due_cents) SELECT commercial_id, status, {day}, COUNT(*), SUM(total_cents), "
                    f"SUM(due_cents) FROM contract GROUP BY commercial_id, status, {day} "
                    "ORDER BY 1, 2, 3")
-    if not _is_sqlite(db):  # in key order, and the planner told how many rows there are
+    if not is_sqlite(db):  # in key order, and the planner told how many rows there are
         db.execute_sql("ANALYZE contract_day")
 
 

@@ -10,15 +10,9 @@ are peewee's (an IntegrityError still reaches `unique_guard`).
 """
 from __future__ import annotations
 
-from peewee import SqliteDatabase
-
-from ..models import database
+from ..models import database, is_sqlite
 
 _texts: dict[tuple, str] = {}
-
-
-def _sqlite() -> bool:
-    return isinstance(database.obj, SqliteDatabase)
 
 
 def _columns(model, names: tuple[str, ...]) -> str:
@@ -55,7 +49,7 @@ def create(model, **values):
     names = _saved_names(model, data)
     fields = model._meta.fields
     params = [fields[name].db_value(data[name]) for name in names]
-    sqlite = _sqlite()
+    sqlite = is_sqlite()
     cursor = database.execute_sql(_insert_text(model, names, 1, not sqlite), params)
     pk = model._meta.primary_key
     if data.get(pk.name) is None:

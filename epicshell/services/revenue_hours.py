@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from peewee import SQL, fn
 
-from ..models import Contract, Payment, RevenueHour, database
+from ..models import Contract, Payment, RevenueHour, database, is_sqlite
 
 SIGNED, COLLECTED = 1, 2
 # kind: (table, time column, amount column, SQL condition of the rows that count)
@@ -57,15 +57,9 @@ END $$ LANGUAGE plpgsql
 """
 
 
-def _is_sqlite(db) -> bool:
-    from peewee import SqliteDatabase
-
-    return isinstance(db, SqliteDatabase)
-
-
 def install(db) -> None:
     """The table, its triggers, and its rows computed from the contracts and payments."""
-    if _is_sqlite(db):
+    if is_sqlite(db):
         db.execute_sql("CREATE TABLE revenue_hour (kind INTEGER NOT NULL, hour DATETIME NOT NULL, "
                        "cents INTEGER NOT NULL, PRIMARY KEY (kind, hour)) WITHOUT ROWID")
         for kind in SOURCES:
@@ -85,12 +79,12 @@ def rebuild(db=None) -> None:
     db = db or database.obj
     db.execute_sql("DELETE FROM revenue_hour")
     for kind, (table, time, amount, condition) in SOURCES.items():
-        hour = SQLITE_HOUR.format(value=f"t.{time}") if _is_sqlite(db) else \
+        hour = SQLITE_HOUR.format(value=f"t.{time}") if is_sqlite(db) else \
             f"date_trunc('hour', t.{time})"
         db.execute_sql(f"INSERT INTO revenue_hour (kind, hour, cents) SELECT {kind}, {hour}, "
                        f"SUM(t.{amount}) FROM {table} t WHERE {condition.format(row='t')} "
                        f"AND t.{time} IS NOT NULL GROUP BY {hour} ORDER BY 2")
-    if not _is_sqlite(db):
+    if not is_sqlite(db):
         # Written in (kind, hour) order, a month's hours share a few pages (later hours are
         # appended in time order by the triggers); ANALYZE tells the planner how many there are.
         db.execute_sql("ANALYZE revenue_hour")

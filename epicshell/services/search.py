@@ -25,10 +25,10 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from peewee import SQL, Case, SqliteDatabase, fn
+from peewee import SQL, Case, fn
 
 from ..errors import ValidationError
-from ..models import Client, Contract, Event, User, database
+from ..models import Client, Contract, Event, User, database, is_sqlite
 from . import base, search_words
 from .base import Page, count_rows, page_bounds
 
@@ -167,7 +167,7 @@ def bulk_index(model):
 
     PostgreSQL's GIN index follows the column by itself: nothing to do.
     """
-    if not _is_sqlite():
+    if not is_sqlite():
         yield lambda ids: None
         return
     created: list[int] = []
@@ -232,13 +232,9 @@ class Query:
         return [WORD + self.core + e for e in self._ends()]
 
 
-def _is_sqlite() -> bool:
-    return isinstance(database.obj, SqliteDatabase)
-
-
 def _indexed(model, substrings: list[str]):
     """MODEL's rows whose search text holds one of SUBSTRINGS, found through the index."""
-    if _is_sqlite():
+    if is_sqlite():
         table = model._meta.table_name
         phrase = " OR ".join(f'"{s}"' for s in substrings)  # a normal form holds no quote
         return model.id.in_(SQL(f'(SELECT rowid FROM "{table}_search" WHERE "{table}_search" '
@@ -248,7 +244,7 @@ def _indexed(model, substrings: list[str]):
 
 def _tested(model, substrings: list[str]):
     """The same test as `_indexed`, row by row (no index: for rows read in name order)."""
-    position = fn.instr if _is_sqlite() else fn.strpos
+    position = fn.instr if is_sqlite() else fn.strpos
     return _any(position(model.search_text, s) > 0 for s in substrings)
 
 
@@ -296,11 +292,11 @@ def _count_matching(model, substrings: list[str], counted, exact: bool = False):
     table (80 ms at a million events), the word index reads a few index pages. (On SQLite
     the FTS5 count is the faster of the two: 7 ms against 15 for "ma" at 100,000 clients.)
     """
-    if not exact and not _filtered(counted) and not _is_sqlite():
+    if not exact and not _filtered(counted) and not is_sqlite():
         found = _count_from_words(model, substrings)
         if found is not None:
             return found
-    if _is_sqlite() and not _filtered(counted):
+    if is_sqlite() and not _filtered(counted):
         table, cap = model._meta.table_name, base.COUNT_CAP
         phrase = " OR ".join(f'"{s}"' for s in substrings)
         found = database.execute_sql(

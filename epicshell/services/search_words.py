@@ -18,18 +18,12 @@ words in one statement per chunk.
 """
 from __future__ import annotations
 
-from peewee import SqliteDatabase
-
-from ..models import Client, Event, SearchWord, User, database
+from ..models import Client, Event, SearchWord, User, database, is_sqlite
 
 KINDS = {User: 1, Client: 2, Event: 3}
 TABLES = {"user": 1, "client": 2, "event": 3}
 MAX_WORDS = 64  # distinct words of a prefix walked at once; more (a 1-letter query) → name walk
 TOP = "\U0010ffff"  # sorts after every letter and digit: WORD <= w < WORD + TOP is "starts with"
-
-
-def _is_sqlite(db) -> bool:
-    return isinstance(db, SqliteDatabase)
 
 
 # --- derivation (shared by the migration's triggers and the bulk writers) -----------------
@@ -128,7 +122,7 @@ END $$
 def vocabulary_fill(db) -> str:
     """INSERT of every distinct word of search_word missing from the vocabulary."""
     words = "SELECT DISTINCT kind, first, word FROM search_word"
-    if _is_sqlite(db):
+    if is_sqlite(db):
         return f"INSERT OR IGNORE INTO search_vocabulary (kind, first, word) {words}"
     return f"INSERT INTO search_vocabulary (kind, first, word) {words} ON CONFLICT DO NOTHING"
 
@@ -140,7 +134,7 @@ def rebuild(db=None) -> None:
     db.execute_sql("DELETE FROM search_word")
     db.execute_sql("DELETE FROM search_vocabulary")
     for table in TABLES:
-        db.execute_sql(sqlite_insert(table, "t") if _is_sqlite(db) else postgres_fill(table))
+        db.execute_sql(sqlite_insert(table, "t") if is_sqlite(db) else postgres_fill(table))
     db.execute_sql(vocabulary_fill(db))  # for a load with the triggers off (PostgreSQL)
 
 
@@ -228,7 +222,7 @@ def _vocabulary(model, fragment: str, word_end: bool, inside: str,
     and passing the extra condition INSIDE, found by its trigram index; at most
     MAX_WORDS + 1 of them."""
     p, n = database.param, len(fragment)
-    if _is_sqlite(database.obj):
+    if is_sqlite(database.obj):
         found_by, pattern = ("id IN (SELECT rowid FROM search_vocabulary_trigram WHERE "
                              f"search_vocabulary_trigram MATCH {p})", f'"{fragment}"')
         ending = f"substr(word, -{n})"
