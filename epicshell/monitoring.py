@@ -115,8 +115,6 @@ def _start_client(settings, integrations: list) -> None:
             environment=settings.sentry_environment,
             release=f"epicshell@{__version__}",
             server_name=SERVER_NAME,
-            send_default_pii=False,
-            include_local_variables=False,
             max_request_body_size="never",
             in_app_include=["epicshell"],
             # The default integrations send sys.argv (ArgvIntegration: a --database URL
@@ -129,15 +127,37 @@ def _start_client(settings, integrations: list) -> None:
             auto_session_tracking=False,
             send_client_reports=False,
             attach_stacktrace=False,
-            enable_logs=False,
-            enable_metrics=False,
             traces_sample_rate=None,
             debug=False,  # SENTRY_DEBUG would print whole events on the user's terminal
             spotlight=False,  # SENTRY_SPOTLIGHT would copy every event to another URL
             max_breadcrumbs=MAX_BREADCRUMBS,
             before_send=before_send,
             before_breadcrumb=before_breadcrumb,
+            **_privacy_options(sentry_sdk.VERSION),
         )
+
+
+def _privacy_options(sdk_version: str) -> dict:
+    """The options that keep personal data out, in the words of the installed SDK.
+
+    sentry-sdk 3 replaced send_default_pii and include_local_variables with one
+    `data_collection` dict and dropped the logs and metrics switches (off unless used);
+    2.x still takes the old names. Our own before_send rebuilds every event from an
+    allowlist either way: these only stop the SDK from collecting in the first place.
+    """
+    if int(sdk_version.split(".")[0]) >= 3:
+        return {"data_collection": {
+            "user_info": False,
+            "cookies": {"mode": "off"},
+            "http_headers": {"request": {"mode": "off"}},
+            "http_bodies": [],
+            "url_query_params": {"mode": "off"},
+            "database_query_data": False,
+            "queues": False,
+            "stack_frame_variables": False,
+        }}
+    return {"send_default_pii": False, "include_local_variables": False,
+            "enable_logs": False, "enable_metrics": False}
 
 
 def attach(app) -> None:
