@@ -23,7 +23,6 @@ from ..models import Contract, utcnow
 from ..validation import MAX_AMOUNT_CENTS
 from . import contracts, events
 from .base import Page, paginate
-from .contracts import _with_names as contract_rows  # contracts with client and commercial
 from .periods import parse_days
 from .policy import COMMERCIAL, MANAGEMENT, requires
 
@@ -78,7 +77,7 @@ def _old_drafts(actor, limit, *, mine) -> AgendaSection:
     condition = (Contract.status == "draft") & (Contract.created_at < utcnow() - timedelta(days=age))
     if mine:
         condition &= Contract.commercial == actor.id
-    query = contract_rows().where(condition).order_by(Contract.created_at, Contract.id)
+    query = contracts.with_names().where(condition).order_by(Contract.created_at, Contract.id)
     page = paginate(query, 1, limit, count_query=Contract.select(Contract.id).where(condition))
     command = "contract list --mine --unsigned" if mine else "contract list --unsigned"
     older = f"older than {age} days"

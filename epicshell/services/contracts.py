@@ -18,7 +18,8 @@ from .shapes import Shape
 ClientUser = User.alias("commercial_user")
 
 
-def _with_names():
+def with_names():
+    """Contracts joined with their client and commercial, as every contract listing shows them."""
     return (Contract.select(Contract, Client, ClientUser)
             .join(Client, on=(Contract.client == Client.id))
             .switch(Contract)
@@ -49,13 +50,13 @@ def contract_query(actor, *, mine=False, unsigned=False, unpaid=False, status=No
         conditions.append(Contract.status == status)
     if client is not None:
         conditions.append(Contract.client == parse_id(client, "client"))
-    query, counted = _with_names(), Contract.select(Contract.id)
+    query, counted = with_names(), Contract.select(Contract.id)
     for condition in conditions:
         query, counted = query.where(condition), counted.where(condition)
     return query, counted
 
 
-_CONTRACT = Shape(lambda contract_id: _with_names().where(Contract.id == contract_id).limit(1))
+_CONTRACT = Shape(lambda contract_id: with_names().where(Contract.id == contract_id).limit(1))
 
 
 @requires("contract.read", write=False)
