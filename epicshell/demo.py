@@ -6,6 +6,12 @@ comes from `data/demo.json` and goes in through the services, as staff would typ
 so every rule holds and every record has its audit trail. Event dates are stored as
 offsets in days from today, so "upcoming" events stay upcoming whenever the demo runs.
 
+The data also has a history: staff joined, clients were entered, and contracts were
+created, signed, paid and cancelled a given number of days ago. Each of those actions
+goes through the services with the clock pinned to its day (`models.clock_pinned_at`),
+so the reports have months to show, the agenda has old drafts, and the audit trail,
+the payments and the sums the reports keep all tell the same story.
+
 The demo passwords are public by design (they are printed at start and shipped in the
 package); they still pass the password policy, because the services enforce it.
 """
@@ -16,7 +22,8 @@ import dataclasses
 import json
 import shutil
 import tempfile
-from datetime import date, datetime, timedelta
+from contextlib import nullcontext
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 DEMO_DATA = "demo.json"
@@ -36,6 +43,38 @@ def load_demo_data() -> dict:
         raise DemoDataError(f"cannot read the demo data ({DEMO_DATA}): {exc}") from None
 
 
+# The local time of day each kind of past action is entered at, in a day's natural order.
+STAFF_AT, CLIENT_AT, CREATED_AT = time(9, 0), time(9, 30), time(10, 0)
+PAID_AT, SIGNED_AT, EVENT_AT, CANCELLED_AT = time(11, 30), time(15, 0), time(16, 0), time(17, 0)
+CLIENT_LEAD_DAYS = 7  # a client is entered this many days before their first contract
+
+
+def days_ago(spec: dict, key: str) -> int | None:
+    """SPEC[KEY], a whole number of days in the past (at least 1), or None when absent."""
+    value = spec.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise DemoDataError(f"{key} must be a whole number of days, at least 1: {value!r}")
+    return value
+
+
+def check_history(spec: dict) -> None:
+    """A contract's actions must come in order: created, then signed, then cancelled;
+    payments after creation."""
+    created = days_ago(spec, "created_days_ago")
+    signed = days_ago(spec, "signed_days_ago")
+    cancelled = days_ago(spec, "cancelled_days_ago")
+    paid = [days_ago(p, "days_ago") for p in spec.get("payments", ())]
+    steps = [(created, "created"), (signed, "signed"), (cancelled, "cancelled")]
+    known = [(days, what) for days, what in steps if days is not None]
+    for (earlier, first), (later, then) in zip(known, known[1:], strict=False):
+        if later > earlier:
+            raise DemoDataError(f"contract {spec['ref']}: {then} before it was {first}")
+    if created is not None and any(days is not None and days > created for days in paid):
+        raise DemoDataError(f"contract {spec['ref']}: paid before it was created")
+
+
 def event_times(spec: dict, today: date) -> tuple[str, str]:
     """Local start and end (`YYYY-MM-DD HH:MM`) of a demo event, relative to TODAY."""
     day = today + timedelta(days=int(spec["start_in_days"]))
@@ -53,6 +92,16 @@ class DemoDatabase:
         self.folder = Path(tempfile.mkdtemp(prefix="epicshell-demo-"))  # mode 0700
         self.logins: list[dict] = []
         atexit.register(self.discard)  # a second net if the caller's `finally` never runs
+
+    def on_day(self, days: int | None, at: time):
+        """The clock pinned to AT local time, DAYS days before today (None: the real now)."""
+        if days is None:
+            return nullcontext()
+        from .models import clock_pinned_at
+
+        day = (self.today or date.today()) - timedelta(days=days)
+        local = datetime.combine(day, at).astimezone()  # naive local time made aware
+        return clock_pinned_at(local.astimezone(timezone.utc).replace(tzinfo=None))
 
     @property
     def url(self) -> str:
@@ -86,6 +135,13 @@ class DemoDatabase:
 
         people: dict = {}
         boss = None
+        with self.on_day(days_ago(self.data, "staff_since_days_ago"), STAFF_AT):
+            boss = self._staff(auth, users, people)
+        people["boss"] = boss
+        return people
+
+    def _staff(self, auth, users, people: dict):
+        boss = None
         for spec in self.data["users"]:
             password = spec.get("password") or self.data["password"]
             if boss is None:
@@ -106,8 +162,7 @@ class DemoDatabase:
         for spec in self.data["users"]:
             if not spec.get("active", True):
                 users.deactivate_user(boss, people[spec["email"]].id)
-        people["boss"] = boss
-        return people
+        return boss
 
     def _clients(self, people: dict) -> dict:
         from .services import clients
@@ -115,10 +170,25 @@ class DemoDatabase:
         made = {}
         for spec in self.data["clients"]:
             owner = people[spec["commercial"]]
-            client = clients.create_client(owner, full_name=spec["full_name"], email=spec["email"],
-                                           phone=spec.get("phone"), company=spec.get("company"))
+            with self.on_day(self._client_days_ago(spec), CLIENT_AT):
+                client = clients.create_client(owner, full_name=spec["full_name"],
+                                               email=spec["email"], phone=spec.get("phone"),
+                                               company=spec.get("company"))
             made[client.email] = client
         return made
+
+    def _client_days_ago(self, spec: dict) -> int | None:
+        """When a client was entered: as given, or a week before their first contract."""
+        entered = days_ago(spec, "created_days_ago")
+        firsts = [days_ago(c, "created_days_ago") for c in self.data["contracts"]
+                  if c["client"] == spec["email"]]
+        known = [days for days in firsts if days is not None]
+        if entered is None and known:
+            entered = max(known) + CLIENT_LEAD_DAYS
+        staff_since = days_ago(self.data, "staff_since_days_ago")
+        if entered is not None and staff_since is not None and entered > staff_since:
+            raise DemoDataError(f"client {spec['email']}: entered before the staff joined")
+        return entered
 
     def _contracts(self, people: dict, made_clients: dict) -> dict:
         from .services import contracts
@@ -126,17 +196,22 @@ class DemoDatabase:
         made = {}
         boss = people["boss"]
         for spec in self.data["contracts"]:
+            check_history(spec)
             client = made_clients[spec["client"]]
             owner = client.commercial  # the client's commercial handles its contracts
-            contract = contracts.create_contract(owner, client.id, total=spec["total"],
-                                                 due=spec.get("due"))
+            with self.on_day(days_ago(spec, "created_days_ago"), CREATED_AT):
+                contract = contracts.create_contract(owner, client.id, total=spec["total"],
+                                                     due=spec.get("due"))
             if spec["status"] == "signed" or spec.get("signed_first"):
-                contracts.sign_contract(owner, contract.id)
-            for amount in spec.get("payments", ()):
-                contracts.pay_contract(owner, contract.id, amount)
+                with self.on_day(days_ago(spec, "signed_days_ago"), SIGNED_AT):
+                    contracts.sign_contract(owner, contract.id)
+            for payment in spec.get("payments", ()):
+                with self.on_day(days_ago(payment, "days_ago"), PAID_AT):
+                    contracts.pay_contract(owner, contract.id, payment["amount"])
             if spec["status"] == "cancelled":
-                contracts.cancel_contract(boss, contract.id)
-            made[spec["ref"]] = contract
+                with self.on_day(days_ago(spec, "cancelled_days_ago"), CANCELLED_AT):
+                    contracts.cancel_contract(boss, contract.id)
+            made[spec["ref"]] = (contract, days_ago(spec, "signed_days_ago"))
         return made
 
     def _events(self, people: dict, made_contracts: dict) -> None:
@@ -145,14 +220,16 @@ class DemoDatabase:
         boss = people["boss"]
         today = self.today or date.today()
         for spec in self.data["events"]:
-            contract = made_contracts[spec["contract"]]
+            contract, signed_days_ago = made_contracts[spec["contract"]]
             start, end = event_times(spec, today)
-            event = events.create_event(people_by_id(people, contract.commercial_id), contract.id,
-                                        name=spec["name"], start=start, end=end,
-                                        location=spec.get("location"),
-                                        attendees=spec.get("attendees"), notes=spec.get("notes"))
-            if spec.get("support"):
-                events.assign_event(boss, event.id, people[spec["support"]].id)
+            with self.on_day(signed_days_ago, EVENT_AT):  # planned the day it was signed
+                event = events.create_event(people_by_id(people, contract.commercial_id),
+                                            contract.id, name=spec["name"], start=start, end=end,
+                                            location=spec.get("location"),
+                                            attendees=spec.get("attendees"),
+                                            notes=spec.get("notes"))
+                if spec.get("support"):
+                    events.assign_event(boss, event.id, people[spec["support"]].id)
 
     def announce(self, app) -> None:
         """Print the demo logins on stderr (stdout stays clean for JSON and CSV)."""

@@ -8,6 +8,7 @@ case-insensitive on every database.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from peewee import (
@@ -38,9 +39,38 @@ def is_sqlite(db=None) -> bool:
     return isinstance(db if db is not None else database.obj, SqliteDatabase)
 
 
+class _Clock:
+    """Where `utcnow` reads the time: the system clock, unless a loader has pinned it."""
+
+    pinned: datetime | None = None
+
+
+_clock = _Clock()
+
+
 def utcnow() -> datetime:
     """Now, as naive UTC: the only form times are stored in."""
+    if _clock.pinned is not None:
+        return _clock.pinned
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@contextmanager
+def clock_pinned_at(instant: datetime):
+    """Make every `utcnow()` inside the block return INSTANT (naive UTC, in the past).
+
+    Only the demo loader uses it, to enter months of history through the services as if
+    each action had been typed on its day, so its audit trail, payments, signatures and
+    the report sums kept by triggers all agree. One thread, before any shell starts: the
+    clock is the process's, and a live shell must never see a pinned one.
+    """
+    if instant > datetime.now(timezone.utc).replace(tzinfo=None):
+        raise ValueError("the clock can only be pinned in the past")
+    previous, _clock.pinned = _clock.pinned, instant
+    try:
+        yield
+    finally:
+        _clock.pinned = previous
 
 
 class BaseModel(Model):

@@ -9,15 +9,27 @@ import signal
 import stat
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from epicshell.db import close_database, open_database
-from epicshell.demo import DemoDatabase, load_demo_data
+from epicshell.demo import DemoDatabase, DemoDataError, load_demo_data
 from epicshell.errors import ValidationError
-from epicshell.models import AuditEntry, Client, Contract, Event, User, database, utcnow
+from epicshell.models import (
+    AuditEntry,
+    Client,
+    Contract,
+    ContractDay,
+    Event,
+    Payment,
+    RevenueHour,
+    User,
+    database,
+    utcnow,
+)
 from epicshell.validation import allowing_public_password, check_password, utc_to_local
 
 EPICSHELL = shutil.which("epicshell")
@@ -95,6 +107,103 @@ def test_event_dates_are_relative_to_today(demo):
     local_start = utc_to_local(event.start)
     assert local_start.date() == date.today() + timedelta(days=spec["start_in_days"])
     assert local_start.strftime("%H:%M") == spec["start_time"]
+
+
+def test_the_history_is_entered_on_its_days_and_agrees_everywhere(demo):
+    """Each contract was created, signed, paid and cancelled on the day its data says (local
+    times of day in that order); its client was entered before it and the staff before
+    them; the audit trail carries the same instants; the clock is real again afterwards."""
+    today = date.today()
+    specs = {spec["ref"]: spec for spec in demo.data["contracts"]}
+    staff_day = today - timedelta(days=demo.data["staff_since_days_ago"])
+    assert {utc_to_local(u.created_at).date() for u in User.select()} == {staff_day}
+    contracts = list(Contract.select().order_by(Contract.id))
+    for contract, spec in zip(contracts, specs.values(), strict=True):
+        created = utc_to_local(contract.created_at)
+        assert created.date() == today - timedelta(days=spec["created_days_ago"]), spec["ref"]
+        client_day = utc_to_local(Client.get_by_id(contract.client_id).created_at).date()
+        assert staff_day < client_day < created.date(), spec["ref"]
+        entries = {a.action: a.at for a in AuditEntry.select().where(
+            (AuditEntry.entity == "contract") & (AuditEntry.entity_id == contract.id)
+            & (AuditEntry.action != "pay"))}
+        assert entries["create"] == contract.created_at
+        if "signed_days_ago" in spec:
+            assert utc_to_local(contract.signed_at).date() == \
+                today - timedelta(days=spec["signed_days_ago"])
+            assert contract.created_at < contract.signed_at == entries["sign"]
+        if "cancelled_days_ago" in spec:
+            assert utc_to_local(entries["cancel"]).date() == \
+                today - timedelta(days=spec["cancelled_days_ago"])
+        paid = sorted(p.paid_at for p in Payment.select().where(
+            (Payment.contract == contract.id) & (Payment.adjustment == False)))
+        assert [utc_to_local(at).date() for at in paid] == sorted(
+            today - timedelta(days=p["days_ago"]) for p in spec.get("payments", ()))
+        paid_entries = sorted({a.at for a in AuditEntry.select().where(  # a row per field
+            (AuditEntry.entity == "contract") & (AuditEntry.entity_id == contract.id)
+            & (AuditEntry.action == "pay"))})
+        assert paid_entries == paid
+    assert abs(utcnow() - datetime.now(timezone.utc).replace(tzinfo=None)) < timedelta(minutes=1)
+
+
+def test_reports_and_agenda_have_months_to_show(demo):
+    """What a trainer shows: signatures spread over the year, every age of amount due, old
+    drafts in management's agenda; the sums the reports keep equal the rows."""
+    from epicshell.services import agenda, contract_days, reports, revenue_hours
+
+    boss = User.get(User.email == "ana@epic.test")
+    revenue = reports.revenue(boss).all_rows[:-1]
+    assert sum(1 for row in revenue if Decimal(row["amount_signed"]) > 0) >= 6
+    assert sum(1 for row in revenue if Decimal(row["amount_collected"]) > 0) >= 6
+    unpaid_total = reports.unpaid(boss).all_rows[-1]
+    for bucket in ("days_0_30", "days_31_60", "days_61_90", "days_over_90"):
+        assert Decimal(unpaid_total[bucket]) > 0, bucket
+    drafts = next(section for section in agenda.agenda(boss).sections
+                  if section.key == "old_drafts")
+    assert drafts.count >= 2
+    kept = _kept_sums()
+    revenue_hours.rebuild()
+    contract_days.rebuild()
+    assert kept == _kept_sums()
+
+
+def _kept_sums() -> tuple[set, set]:
+    """The non-empty rows of the two tables of sums the reports read."""
+    return (set(RevenueHour.select().where(RevenueHour.cents != 0).tuples()),
+            set(ContractDay.select().where(ContractDay.contracts != 0).tuples()))
+
+
+@pytest.mark.parametrize("change, says", [
+    ({"signed_days_ago": 130}, "signed before it was created"),
+    ({"cancelled_days_ago": 200}, "cancelled before it was signed"),
+    ({"payments": [{"amount": "1.00", "days_ago": 500}]}, "paid before it was created"),
+    ({"created_days_ago": 0}, "at least 1"),
+    ({"created_days_ago": "120"}, "whole number of days"),
+])
+def test_a_history_out_of_order_is_refused(change, says):
+    data = load_demo_data()
+    spec = next(c for c in data["contracts"] if c["ref"] == "baker-party")
+    spec.update(change)
+    instance = DemoDatabase(data)
+    open_database(instance.url)
+    try:
+        with pytest.raises(DemoDataError, match=says):
+            instance.populate()
+        assert Contract.select().count() == 0  # one transaction: nothing of it stays
+    finally:
+        close_database()
+        database.initialize(None)
+        instance.discard()
+
+
+def test_the_clock_is_pinned_only_in_the_past_and_only_inside_the_block():
+    from epicshell.models import clock_pinned_at
+
+    before = utcnow() - timedelta(days=3)
+    with clock_pinned_at(before):
+        assert utcnow() == before
+    assert utcnow() > before + timedelta(days=2)
+    with pytest.raises(ValueError, match="past"), clock_pinned_at(before + timedelta(days=4)):
+        pass
 
 
 def test_discard_deletes_the_folder():
