@@ -261,6 +261,28 @@ def test_help_and_every_command_help_fit_80_columns(db_url, staff, monkeypatch):
         assert all(len(line) <= 80 for line in shell.ok("help").out.splitlines()), who
 
 
+def test_every_option_is_described_on_its_own_line_and_folded_under_itself():
+    """An option's description starts beside it and its later lines line up under the
+    description, at 80 columns and on a 60-column terminal: never a word per line."""
+    from epicshell.shell.registry import _param_label, load_commands
+
+    for name, cmd in load_commands().items():
+        for width in (None, 60):
+            lines = cmd.help_text(width).splitlines()
+            for p in cmd.params:
+                label = _param_label(p)
+                at = next(i for i, line in enumerate(lines) if line.startswith(f"  {label} "))
+                column = len(lines[at]) - len(lines[at][2 + len(label):].lstrip())
+                described = [lines[at][column:]]
+                for line in lines[at + 1:]:
+                    if not line.startswith(" " * column) or line[column] == " ":
+                        break
+                    described.append(line[column:])
+                assert " ".join(described) == p.help, (name, label, width)
+                room = (width or 80) - column  # lines at least half full, or the last
+                assert len(described) <= len(p.help) // (room // 2) + 1, (name, label, width)
+
+
 def test_the_prompt_shows_the_name_escaped(db_url, staff, monkeypatch):
     shell = open_shell(db_url, monkeypatch, "commercial")
     shell.app.session.user.email = "bi\x1b[2Jll@epic.test"

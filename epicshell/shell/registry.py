@@ -122,10 +122,11 @@ class Command:
         lines += ["", *wrap_help(self.summary)]
         if self.params:
             lines.append("")
-            width = max(len(_param_label(p)) for p in self.params) + 2
+            column = max(len(_param_label(p)) for p in self.params) + 2
             for p in self.params:
-                lines += wrap_help(f"  {_param_label(p).ljust(width)}{p.help}", " " * (width + 2))
-            lines.append(f"  {'--help'.ljust(width)}show this help")
+                lines += wrap_help(f"  {_param_label(p).ljust(column)}{p.help}",
+                                   " " * (column + 2))
+            lines.append(f"  {'--help'.ljust(column)}show this help")
         if self.examples:
             lines.append("")
             lines.append("examples:")
