@@ -210,3 +210,37 @@ def test_the_toolbar_and_errors_show_escapes(hostile):
         term.kill()
     for sequence in RAW_SEQUENCES:
         assert sequence not in term.raw, repr(sequence)
+
+
+# -- `-c` typed at a terminal: the output lands on a terminal too ------------------------------
+
+
+def test_commands_given_with_c_fit_the_terminal_they_print_on(hostile):
+    """`-c` asks nothing, but what it prints is read on a terminal: tables fit it (expanded
+    when too wide), CSV shows stored escapes as `\\xNN`, `report revenue` draws its bars,
+    and errors are folded to 80 columns however wide the terminal."""
+    home, kevin = hostile["home"], hostile["kevin"]
+    steps = ["login ana@epic.test", "event list --columns all", f"client view {kevin} --format csv",
+             "report revenue", "client list --columns id,nope", "client list --sort nope"]
+    for cols in (80, 150):
+        args = ["--database", hostile["url"], "--keep-going"]
+        for step in steps:
+            args += ["-c", step]
+        term = Terminal(args, child_env(home, EPICSHELL_PASSWORD=auth_password()), home,
+                        rows=60, cols=cols)
+        try:
+            term.expect("descending")
+            term.child.expect(pytest.importorskip("pexpect").EOF)
+        finally:
+            term.kill()
+        screen = "\n".join(term.screen.lines())
+        tables = [line for line in term.screen.wrapped if not line.startswith(f"{kevin},")]
+        assert tables == [], "\n".join(tables)  # only the CSV row may wrap: it is no table
+        assert "-[ RECORD 1 ]" in screen  # every column of an event cannot fit: expanded
+        assert SHOWN_NAME in screen  # the CSV cell, escaped
+        assert "signed_bar" in screen
+        errors = [line for line in term.screen.lines() if "error:" in line]
+        assert len(errors) == 2 and all(len(line) <= 80 for line in term.screen.lines()
+                                        if "column" in line or "sort" in line)
+        for sequence in RAW_SEQUENCES:
+            assert sequence not in term.raw, repr(sequence)

@@ -38,17 +38,26 @@ class Environment:
     stderr: io.TextIOBase = field(default_factory=lambda: sys.stderr)
     interactive: bool = False  # a person at a terminal: wizards, prompts, pager
     color: bool = False
+    # stdout is a terminal, even when nobody is asked anything (`-c`, `--script` typed at a
+    # terminal): tables fit it, stored text is shown escaped in every format, bars are drawn.
+    terminal: bool = False
 
     @classmethod
     def detect(cls, no_color: bool = False) -> Environment:
         """Look at the real terminal once: isatty() on stdin and stdout, NO_COLOR, --no-color."""
-        interactive = sys.stdin.isatty() and sys.stdout.isatty()
-        color = sys.stdout.isatty() and not no_color and "NO_COLOR" not in os.environ
-        return cls(interactive=interactive, color=color)
+        terminal = sys.stdout.isatty()
+        interactive = sys.stdin.isatty() and terminal
+        color = terminal and not no_color and "NO_COLOR" not in os.environ
+        return cls(interactive=interactive, color=color, terminal=terminal)
+
+    @property
+    def on_terminal(self) -> bool:
+        """Whether what the shell prints lands on a terminal a person reads."""
+        return self.interactive or self.terminal
 
     def width(self) -> int | None:
         """The terminal's width in columns; None without a terminal (scripts have no width)."""
-        if not self.interactive:
+        if not self.on_terminal:
             return None
         import shutil
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import UsageError
+from .tables import OWN_TEXT_WIDTH as HELP_WIDTH
 
 FORMATS = ("table", "csv", "json")
 
@@ -134,7 +135,6 @@ class Command:
         return "\n".join(lines)
 
 
-HELP_WIDTH = 80  # what the shell writes itself fits 80 columns (commands.md §7)
 
 
 def wrap_lines(text: str, indent: str = "", width: int | None = None) -> list[str]:

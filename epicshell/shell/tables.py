@@ -29,6 +29,7 @@ NUMERIC_KEYS |= {"clients", "drafts", "signed", "cancelled", "events", "amount_s
                  "days_61_90", "days_over_90", "total_due"}
 NARROWEST = 3  # `off` narrows a column down to this many characters (`ab…`), no further
 EXPANDED_CHOICES = ("auto", "on", "off")
+OWN_TEXT_WIDTH = 80  # every line the shell writes itself fits 80 columns (commands.md §7)
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,12 @@ def _cut_line(line: str, width: int) -> str:
 
 
 def fold(text: str, width: int | None) -> str:
-    """The shell's own text (messages, headings, footers) folded at spaces to fit WIDTH."""
+    """The shell's own text (messages, headings, footers) folded at spaces to fit a
+    terminal of WIDTH columns, and never past OWN_TEXT_WIDTH however wide it is; without
+    a terminal (WIDTH None) a message stays one line, for scripts to read."""
     if width is None:
         return text
+    width = min(width, OWN_TEXT_WIDTH)
     lines = []
     for line in text.split("\n"):
         if width_of(line) <= width:

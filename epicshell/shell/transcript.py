@@ -166,7 +166,7 @@ def run_captured(app, command: str) -> list[str]:
     buffer = io.StringIO()
     saved = app.env
     app.env = replace(saved, stdin=io.StringIO(), stdout=buffer, stderr=buffer,
-                      interactive=False, color=False)
+                      interactive=False, color=False, terminal=False)
     try:
         app.execute(command)
     finally:

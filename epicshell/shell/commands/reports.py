@@ -54,7 +54,7 @@ def _result(ctx, args, report, footer: str | None = None, bars: bool = False) ->
     if fmt != "table":
         return Result(rows=rows, keys=keys)
     keys = tuple(k for k in keys if not k.endswith("_id"))  # names say it; ids are in CSV/JSON
-    if bars and ctx.interactive:
+    if bars and ctx.app.env.on_terminal:  # a person reads it: the trend at a glance
         rows, keys = with_bars(rows, keys)
     return Result(rows=rows, keys=keys, message=footer)
 
