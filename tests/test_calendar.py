@@ -37,6 +37,25 @@ def test_the_calendar_parses_back_with_exact_times_and_the_clients_contact(shell
         assert text in description
 
 
+def test_control_characters_stored_in_text_reach_the_file_only_as_visible_escapes(
+        shell, make, tmp_path):
+    """RFC 5545 TEXT holds no control character but line breaks: text that came in another
+    way (a raw UPDATE) is written as `\\xNN`, as a terminal shows it; notes keep their
+    line breaks."""
+    client = make.client(full_name="Kevin Casey")
+    event = make.event(make.contract(client, signed=True), notes="one\ntwo")
+    Event.update(name="Gala\x1b[2J", location="Station\x07 F",
+                 notes="one\ntwo\x1b]0;x\x07").where(Event.id == event.id).execute()
+    path = tmp_path / "events.ics"
+    shell.ok(f"event calendar {path}")
+    raw = path.read_bytes()
+    assert not any(byte < 0x20 and byte not in (0x0a, 0x0d) for byte in raw)
+    (item,) = _read(path)
+    assert str(item["summary"]) == "Gala\\x1b[2J"
+    assert str(item["location"]) == "Station\\x07 F"
+    assert "Notes: one\ntwo\\x1b]0;x\\x07" in str(item["description"])
+
+
 def test_uids_are_stable_across_exports(shell, make, tmp_path):
     make.event()
     make.event(support=None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timezone
 
+from ...safetext import visible
 from ...services.calendar import calendar_events, database_identity
 from .. import lookups
 from ..files import write_file
@@ -18,16 +19,23 @@ def _utc(moment):
     return moment.replace(tzinfo=timezone.utc)
 
 
+def _text(value: str) -> str:
+    """Stored text as calendar TEXT: RFC 5545 allows no control character but the line
+    breaks (which icalendar escapes), so the others are written as visible `\\xNN`,
+    as a terminal shows them; nothing in the file can act on the application reading it."""
+    return visible(value, keep_newlines=True)
+
+
 def _description(event) -> str:
     client = event.contract.client
-    lines = [f"Client: {client.full_name}", f"Email: {client.email}",
+    lines = [f"Client: {client.full_name}", f"Email: {client.email or '-'}",
              f"Phone: {client.phone or '-'}", f"Contract: {event.contract_id}",
              f"Attendees: {event.attendees}"]
     if event.support_id:
         lines.append(f"Support: {event.support.full_name}")
     if event.notes:
         lines.append(f"Notes: {event.notes}")
-    return "\n".join(lines)
+    return _text("\n".join(lines))
 
 
 def vevent(event, identity: str):
@@ -41,9 +49,9 @@ def vevent(event, identity: str):
     item.add("sequence", event.version)
     item.add("dtstart", _utc(event.start))
     item.add("dtend", _utc(event.end))
-    item.add("summary", event.name)
+    item.add("summary", _text(event.name))
     if event.location:
-        item.add("location", event.location)
+        item.add("location", _text(event.location))
     item.add("description", _description(event))
     return item
 
