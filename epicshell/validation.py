@@ -88,8 +88,17 @@ def refuse_control(field: str, text: str, *, allow: str = "") -> None:
 
 
 def parse_search(value, field: str = "search") -> str | None:
-    """A search text: one line, at most MAX_SEARCH_CHARS characters (None when blank)."""
-    return parse_text(field, value, max_length=MAX_SEARCH_CHARS, required=False)
+    """A search text: one line, at most MAX_SEARCH_CHARS characters; None when not given.
+
+    A blank text is refused like one without a letter or digit: `client search ""` (or a
+    script's `--search "$TERM"` with TERM empty) listing every record would be a surprise.
+    """
+    if value is None:
+        return None
+    text = parse_text(field, value, max_length=MAX_SEARCH_CHARS, required=False)
+    if text is None:
+        raise ValidationError(field, "is empty: give the letters or digits to look for")
+    return text
 
 
 def parse_name(value, field: str = "full_name") -> str:

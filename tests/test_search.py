@@ -306,6 +306,10 @@ def test_the_commands_search_and_refuse_text_without_letters(shell, make, db_sna
     assert names("user list --search epic.test --limit 2 --format json") == ["Ana Lopez", "Bill Boquet"]
     before = db_snapshot()
     assert shell.fails("client search %%") == "error: search: '%%' has no letter or digit to look for"
+    for line in ("client search ''", "event search '  '", "client list --search ''",
+                 "user list --search ''", "event list --search ' '"):
+        assert shell.fails(line) == \
+            "error: search: is empty: give the letters or digits to look for", line
     assert db_snapshot() == before
 
 
