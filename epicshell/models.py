@@ -106,7 +106,7 @@ class Client(BaseModel):
     id = AutoField()
     full_name = CharField(max_length=100)
     name_key = CharField(max_length=100, index=True)
-    email = CharField(max_length=254, unique=True)
+    email = CharField(max_length=254, unique=True, null=True)  # NULL once forgotten (§10)
     phone = CharField(max_length=30, null=True)
     company = CharField(max_length=100, null=True, index=True)
     commercial = ForeignKeyField(User, backref="clients", index=True, on_delete="RESTRICT")

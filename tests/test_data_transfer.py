@@ -153,3 +153,30 @@ def test_data_commands_are_for_management(tmp_path, monkeypatch, cleanup):
         assert "permission denied" in shell.fails(f"data export {tmp_path / 'd'}")
         assert "permission denied" in shell.fails(f"data import {tmp_path / 'd'}")
     assert not (tmp_path / "d").exists()
+
+
+def test_a_forgotten_client_moves_with_its_contracts_and_stays_forgotten(tmp_path, monkeypatch,
+                                                                      cleanup):
+    """`data import` carries a client `client forget` erased (no email, phone or company)
+    with its contracts; `client import`, which makes clients as `create` does, refuses it."""
+    first = f"sqlite:///{tmp_path / 'first.db'}"
+    staff = _open(first)
+    _fill(staff)
+    shell = open_shell(first, monkeypatch, "management")
+    kevin = shell.ok("client search kevin --format json").json()[0]["id"]
+    shell.ok(f"client forget {kevin} --yes")
+    expected = _records(staff["management"])
+    shell.ok(f"data export {tmp_path / 'dump'}")
+
+    second = f"sqlite:///{tmp_path / 'second.db'}"
+    staff = _open(second)
+    shell = open_shell(second, monkeypatch, "management")
+    assert shell.ok(f"data import {tmp_path / 'dump'}").out.startswith("Imported 2 clients, 3 ")
+    assert _records(staff["management"]) == expected
+    (forgotten,) = [r for r in shell.ok("client list --format json").json() if not r["email"]]
+    assert forgotten["full_name"] == f"forgotten client {kevin}"
+    assert len(shell.ok(f"contract list --client {forgotten['id']} --format json").json()) == 2
+    refused = shell.run(f"client import {tmp_path / 'dump' / 'clients.csv'} --commercial "
+                        f"{staff['commercial'].id} --skip-existing")
+    assert not refused.ok
+    assert refused.err.splitlines()[0].endswith("clients.csv:2: email: is required")

@@ -129,7 +129,9 @@ def test_forget_keeps_the_business_records_and_audits_the_erasure(shell, person,
     client = Client.get_by_id(person["client"])
     assert (client.full_name, client.phone, client.company) == (
         f"forgotten client {client.id}", None, None)
-    assert client.email == f"forgotten-{client.id}@forgotten.invalid"
+    assert client.email is None  # emptied, like phone and company (§10)
+    (shown,) = shell.ok(f"client view {client.id} --format json").json()
+    assert (shown["email"], shown["phone"], shown["company"]) == (None, None, None)
     assert Event.get_by_id(person["event"]).notes is None
     assert Contract.get_by_id(person["contract"]).total_cents == 100000
     erasure = {(e.entity, e.field, e.old, e.new, e.actor_name) for e in
@@ -143,7 +145,10 @@ def test_forget_keeps_the_business_records_and_audits_the_erasure(shell, person,
     assert (redacted.old, redacted.new) == ("[erased]", "[erased]")
     # a second client may take the old email again; forgetting twice is harmless
     shell.ok(f"client create --full-name New --email {EMAIL} --commercial {staff['commercial'].id}")
+    new = Client.get(Client.email == EMAIL).id
     shell.ok(f"client forget {person['client']} --yes")
+    shell.ok(f"client forget {new} --yes")  # many clients without an email: no clash
+    assert Client.select().where(Client.email.is_null()).count() == 2
 
 
 def test_the_connections_secure_delete_setting_is_restored(shell, person, db_url):

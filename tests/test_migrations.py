@@ -291,6 +291,43 @@ def test_search_text_and_event_commercial_are_filled_for_existing_rows(db):
         "zoe@epic.test"]
 
 
+def test_clients_forgotten_before_0015_lose_their_placeholder_email(db):
+    """0015 lets client.email be NULL (in place: SQLite's table definition is edited, not
+    rebuilt, so its data, indexes and triggers stay as they were) and empties the
+    placeholder `client forget` used to write, with the search text made again."""
+    from playhouse.migrations import Runner
+
+    from epicshell.models import Client, User
+    from epicshell.services import clients
+    from epicshell.services.search import client_text
+
+    _drop_everything(db)
+    Runner(db, str(MIGRATIONS_DIR)).up(target="0014_search_vocabulary")
+    p, now = db.param, "2030-01-01 10:00:00"
+    db.execute_sql(
+        'INSERT INTO "user" (id, email, full_name, name_key, employee_number, department, '
+        "password_hash, active, failed_logins, session_version, version, created_at, updated_at, "
+        f"search_text) VALUES (1, 'ana@epic.test', 'Ana', 'ana', 'M1', 'management', 'x', {p}, "
+        f"0, 1, 1, {p}, {p}, '||ana||')", (True, now, now))
+    for ident, name, email in ((7, "forgotten client 7", "forgotten-7@forgotten.invalid"),
+                               (8, "Chloé Dupont", "cd@acme.fr")):
+        db.execute_sql("INSERT INTO client (id, full_name, name_key, email, commercial_id, version, "
+                       f"created_at, updated_at, search_text) VALUES ({p}, {p}, {p}, {p}, 1, 1, "
+                       f"{p}, {p}, {p})", (ident, name, name.lower(), email, now, now,
+                                          client_text(name, email, None)))
+    assert migrate(db) == ["0015_forgotten_client_email"]
+    assert {c.id: c.email for c in Client.select()} == {7: None, 8: "cd@acme.fr"}
+    assert Client.get_by_id(7).search_text == client_text("forgotten client 7", None, None)
+    ana = User.get_by_id(1)
+    assert clients.list_clients(ana, search="invalid").rows == []
+    assert [c.id for c in clients.list_clients(ana, search="forgotten").rows] == [7]
+    assert [c.id for c in clients.list_clients(ana, search="chloe").rows] == [8]
+    Client.update(email=None).where(Client.id == 8).execute()  # many NULLs: no clash
+    assert {c.name for c in db.get_columns("client") if c.name == "email" and c.null} == {"email"}
+    if not _is_pg(db):
+        assert db.execute_sql("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
 def test_postgresql_role_that_cannot_create_pg_trgm_is_told_what_to_run():
     """A role without CREATE on its database stops at 0005 with the owner's statement."""
     url = os.environ.get(PG_ENV)

@@ -31,12 +31,6 @@ def forgotten_name(client_id: int) -> str:
     return f"forgotten client {client_id}"
 
 
-def forgotten_email(client_id: int) -> str:
-    """Email is required and unique: a placeholder unique by id, naming nobody, in the
-    `.invalid` top-level domain that can never deliver mail (RFC 2606)."""
-    return f"forgotten-{client_id}@forgotten.invalid"
-
-
 def _contract_ids(client_id: int) -> list[int]:
     return [c for (c,) in Contract.select(Contract.id).where(Contract.client == client_id).tuples()]
 
@@ -129,7 +123,7 @@ def _forget(actor, client) -> Erasure:
     personal += [e.notes for e in events if e.notes]
     name = forgotten_name(client.id)
     versioned_update(client, {"full_name": name, "name_key": name.lower(),
-                              "email": forgotten_email(client.id), "phone": None, "company": None},
+                              "email": None, "phone": None, "company": None},
                      "client")
     with_notes = [e.id for e in events if e.notes is not None]
     if with_notes:

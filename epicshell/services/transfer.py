@@ -19,6 +19,7 @@ from peewee import DateTimeField, SqliteDatabase, chunked
 from ..models import AuditEntry, Client, Contract, Event, Payment, database, utcnow
 from ..validation import parse_id
 from . import search
+from .base import name_key
 from .clients import email_taken_error, emails_taken, new_client_owner
 from .contracts import adjustment_row
 from .policy import requires
@@ -95,11 +96,14 @@ def check_clients(actor, data: DataFile, checker: Checker, *, commercial=None,
     result, first_line = Checked(), {}
     for line, row in _rows(data, checker, progress):
         ident = _file_id(checker, data, line, row, result.file_ids) if with_ids else None
-        values = checker.check(data.source, line, "email",
-                               client_row, actor, row, staff, default_owner)
+        values = checker.check(data.source, line, "email", client_row, actor, row, staff,
+                               default_owner, with_ids)
         if values is None:
             continue
         email = values[1]
+        if email is None:  # a forgotten client: no address to compare
+            result.rows.append((line, *values, ident))
+            continue
         if email in first_line:
             if skip_existing:
                 result.skipped += 1
@@ -259,7 +263,7 @@ def write_clients(actor, checked: Checked, source: str, *, progress=None) -> dic
             bulk_insert(Client, [Client.id, Client.full_name, Client.name_key, Client.email,
                                  Client.phone, Client.company, Client.commercial, Client.created_at,
                                  Client.updated_at, Client.version, Client.search_text],
-                        [(ident, name, name.lower(), email, phone, company, owner, now, now, 1,
+                        [(ident, name, name_key(name), email, phone, company, owner, now, now, 1,
                           search.client_text(name, email, company))
                          for ident, (_line, name, email, phone, company, owner, _f)
                          in zip(ids, batch, strict=True)])

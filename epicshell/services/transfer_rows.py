@@ -9,6 +9,7 @@ megabytes.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -24,6 +25,7 @@ from .records import CLIENT_KEYS, CONTRACT_KEYS, EVENT_KEYS
 from .staff import StaffByEmail
 
 ERRORS_SHOWN = 100
+FORGOTTEN_NAME = re.compile(r"forgotten client [0-9]+")  # gdpr.forgotten_name
 
 # Files carry the §2 keys plus the emails naming people (ids mean nothing elsewhere).
 COLUMNS = {
@@ -133,14 +135,28 @@ def parse_file_datetime(value, field_name: str) -> datetime:
 # --- clients ------------------------------------------------------------------------------
 
 # A checked client: (line, full_name, email, phone, company, commercial_id).
-def client_row(actor, row: dict, staff: StaffByEmail, default_owner) -> tuple:
-    values = clean_client(full_name=row.get("full_name"), email=row.get("email"),
-                          phone=row.get("phone"), company=row.get("company"))
+def client_row(actor, row: dict, staff: StaffByEmail, default_owner,
+               forgotten: bool = False) -> tuple:
+    """The values of a client row. With FORGOTTEN (`data import`), a client whose personal
+    data was erased (`client forget`: named `forgotten client ID`, no email, phone or
+    company) is carried over as it is, so its contracts keep their client."""
+    if forgotten and is_forgotten(row):
+        values = {"full_name": text(row, "full_name").strip(), "email": None, "phone": None,
+                  "company": None}
+    else:
+        values = clean_client(full_name=row.get("full_name"), email=row.get("email"),
+                              phone=row.get("phone"), company=row.get("company"))
     email = text(row, "commercial_email")
     named = staff.get(email, COMMERCIAL, "commercial_email") if email else default_owner
     owner = new_client_owner(actor, named, "commercial_email",
                              missing="is required (or give --commercial ID)")
     return values["full_name"], values["email"], values["phone"], values["company"], owner.id
+
+
+def is_forgotten(row: dict) -> bool:
+    """Whether ROW is a client `client forget` erased: its name says so, nothing else left."""
+    return bool(FORGOTTEN_NAME.fullmatch((text(row, "full_name") or "").strip())) and not any(
+        text(row, key) for key in ("email", "phone", "company"))
 
 
 # --- contracts ----------------------------------------------------------------------------
