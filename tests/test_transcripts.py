@@ -45,6 +45,21 @@ def test_example_transcript_passes_on_the_demo(child_env, tmp_path):
     assert result.stdout.strip().endswith("commands match")
 
 
+def test_the_command_references_own_example_passes_on_the_demo(child_env, tmp_path):
+    """commands.md §6 shows a transcript; testers paste it first, so the demo matches it."""
+    transcript = tmp_path / "reference.transcript"
+    transcript.write_text(
+        "# comment lines and blank lines between commands are ignored\n"
+        "epic> login ana@epic.test\n"
+        "Welcome, Ana Lopez (management)\n"
+        'epic> client list --search "Casey" --format csv\n'
+        "id,full_name,email,phone,company,commercial_id,commercial,created_at,updated_at\n"
+        "1,Kevin Casey,kevin@startup.io,+33 6 12 34 56 78,Cool Startup LLC,2,Bill Boquet,"
+        "/.+/,/.+/\n", encoding="utf-8")
+    result = run(["--demo", "--check", str(transcript)], demo_env(child_env), tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_example_script_runs_on_the_demo(child_env, tmp_path):
     script = data_file("examples/walkthrough.epic")
     result = run(["--demo", "--echo", "--script", str(script)], demo_env(child_env), tmp_path)
