@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from peewee import SqliteDatabase
+from peewee import DatabaseError, SqliteDatabase
 
 from .models import database
 
@@ -150,9 +150,27 @@ def migrate(db) -> list[str]:
     """Apply every pending migration; returns the names applied."""
     if _schema_is_current(db):
         return []
+    _refuse_another_programs(db)
     from playhouse.migrations import Runner
 
     return Runner(db, str(MIGRATIONS_DIR), table_name=MIGRATION_TABLE).up()
+
+
+class ForeignDatabase(DatabaseUnavailable):
+    """The database holds another program's tables."""
+
+
+def _refuse_another_programs(db) -> None:
+    """A database with tables but no migration record was not made by epicshell: adding
+    ours beside them (a `user` or `client` table may even be there already) would mix two
+    programs' data. Only an empty database, or one epicshell made, is opened."""
+    if db.table_exists(MIGRATION_TABLE):
+        return
+    tables = sorted(db.get_tables())
+    if tables:
+        shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
+        raise ForeignDatabase(f"it is not an epicshell database: it holds other tables "
+                              f"({shown}); give an empty database or one epicshell made")
 
 
 def open_database(url: str, *, upgrade: bool = True):
@@ -167,7 +185,16 @@ def open_database(url: str, *, upgrade: bool = True):
         ) from None
     database.initialize(db)
     if upgrade:
-        migrate(db)
+        try:
+            migrate(db)
+        except ForeignDatabase as exc:
+            db.close()
+            raise DatabaseUnavailable(f"cannot open database {mask_url(url)}: {exc}") from None
+        except DatabaseError as exc:  # not a database at all ("file is not a database")
+            db.close()
+            first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise DatabaseUnavailable(
+                f"cannot open database {mask_url(url)}: {first_line}") from None
         if isinstance(db, SqliteDatabase):
             _ensure_sqlite_statistics(db)
     return db

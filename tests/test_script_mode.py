@@ -174,6 +174,35 @@ def test_bad_or_unreachable_database_exits_2(child_env, tmp_path, url, message):
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
+def test_a_database_of_another_program_or_no_database_at_all_exits_2_untouched(child_env,
+                                                                              tmp_path):
+    """A SQLite file with another program's tables (here even a `user` table) is not
+    upgraded beside them, and a file that is no database is named as such."""
+    import sqlite3
+
+    other, junk = tmp_path / "other.db", tmp_path / "junk.db"
+    with sqlite3.connect(other) as connection:
+        connection.execute("CREATE TABLE user (login TEXT)")
+    connection.close()
+    junk.write_bytes(b"not a database at all" * 100)
+    def tables(path):
+        if path == junk:
+            return path.read_bytes()
+        with sqlite3.connect(path) as connection:
+            return connection.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
+
+    for path, message in ((other, "it is not an epicshell database: it holds other tables "
+                                  "(user)"), (junk, "file is not a database")):
+        before = tables(path)
+        result = subprocess.run([EPICSHELL, "--database", f"sqlite:///{path}", "-c", "status"],
+                                capture_output=True, text=True, cwd=tmp_path, env=child_env,
+                                timeout=60)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr == f"epicshell: cannot open database sqlite:///{path}: {message}" + (
+            "; give an empty database or one epicshell made\n" if path == other else "\n")
+        assert tables(path) == before
+
+
 def test_undecodable_stdin_is_a_usage_error(make, db_url, child_env, tmp_path):
     result = subprocess.run([EPICSHELL, "--database", db_url], input=b"status\n\xff\xfe\n",
                             capture_output=True, cwd=tmp_path, env=child_env, timeout=60)
