@@ -94,6 +94,26 @@ def test_contract_wizard_offers_a_commercial_only_their_own_clients(shell, make)
     assert offered == [str(mine.id)] and str(theirs.id) not in offered
 
 
+def test_event_create_wizard_picks_the_contract_among_a_commercials_signed_ones(shell, make):
+    """`event create` without CONTRACT_ID asks for it first, offering only the signed
+    contracts of the commercial's own clients, then the event's fields."""
+    from epicshell.shell.lookups import event_contract_ids
+
+    mine = make.client("commercial", full_name="Kevin Casey")
+    signed = make.contract(mine, signed=True)
+    draft = make.contract(mine)
+    theirs = make.contract(make.client("commercial2", full_name="Kelly Other"), signed=True)
+    shell.login("bill@epic.test")
+    offered = [value for value, _label in event_contract_ids(shell.app, "")]
+    assert offered == [str(signed.id)] and str(draft.id) not in offered \
+        and str(theirs.id) not in offered
+    keys = answers(str(signed.id), "Launch party", "2030-06-01 18:00", "2030-06-01 23:00",
+                   "", "", "") + "y"
+    outcome = shell.ok("event create", keys)
+    event = Event.get(Event.contract == signed.id)
+    assert event.name == "Launch party" and f"Created event {event.id}" in outcome.out
+
+
 def test_event_create_wizard(shell, make):
     contract = make.contract(make.client("commercial"), signed=True)
     shell.login("bill@epic.test")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from peewee import fn
 
-from ..models import Client, User
+from ..models import Client, Contract, User
 from .base import name_key
 from .entities import ENTITIES
 
@@ -63,6 +63,16 @@ def record_ids(entity: str, prefix: str, *, commercial: int | None = None):
     if commercial is not None:
         query = query.where(Client.commercial == commercial)
     return _lookup(kind.model, prefix, query, kind.label)
+
+
+def signed_contract_ids(prefix: str, *, commercial: int | None = None):
+    """Signed contracts whose id starts with PREFIX: what a new event may be planned on (a
+    commercial's clients' only, with COMMERCIAL)."""
+    kind = ENTITIES["contract"]
+    query = kind.choices().where(Contract.status == "signed")
+    if commercial is not None:
+        query = query.where(Client.commercial == commercial)
+    return _lookup(Contract, prefix, query, kind.label)
 
 
 def _active_in(query, department: str | None):

@@ -19,11 +19,20 @@ contract_ids = records_of("contract")
 event_ids = records_of("event")
 
 
+def _commercial_of(app) -> int | None:
+    """The logged-in commercial's id (their own records are the choices), else None."""
+    user = app.session.user if app is not None else None
+    return user.id if user is not None and user.department == "commercial" else None
+
+
 def own_client_ids(app, prefix: str):
     """Clients a new contract may be for: a commercial's own, everyone's for management."""
-    user = app.session.user if app is not None else None
-    mine = user.id if user is not None and user.department == "commercial" else None
-    return reads.record_ids("client", prefix, commercial=mine)
+    return reads.record_ids("client", prefix, commercial=_commercial_of(app))
+
+
+def event_contract_ids(app, prefix: str):
+    """Contracts a new event may be on: signed, and a commercial's own clients'."""
+    return reads.signed_contract_ids(prefix, commercial=_commercial_of(app))
 
 
 def _users(department: str | None):

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from ...services import contracts, events, views
 from ...services.records import EVENT_KEYS, contract_record, event_record
-from ...validation import format_local, parse_days, parse_search
+from ...validation import format_local, parse_days, parse_id, parse_search
 from .. import lookups
 from ..columns import CONTRACT, EVENT
-from ..fields import EVENT_FIELDS
+from ..fields import EVENT_FIELDS, Field
 from ..registry import FORMAT, PAGING, Arg, Flag, Opt, command
 from ..render import Result, Section
 from .common import (
@@ -102,18 +102,27 @@ def event_view(ctx, args):
     ])
 
 
+CONTRACT_FIELD = Field("contract", "Contract", "the id of a signed contract (of your client, "
+                       "for a commercial)", lambda value: parse_id(value, "contract"),
+                       lookup=lookups.event_contract_ids)
+
+
 @command("event create", summary="Create an event on a signed contract.",
          operation="event.create",
-         params=(Arg("contract_id", "a signed contract (of your client, for a commercial)",
-                     complete=lookups.contract_ids, metavar="CONTRACT_ID"),
+         params=(Arg("contract_id", "a signed contract (of your client, for a commercial; "
+                     "asked with a choice list when left out at a terminal)", optional=True,
+                     complete=lookups.event_contract_ids, metavar="CONTRACT_ID"),
                  *FIELD_OPTS),
          examples=("event create 7 --name Gala --start '2030-06-01 18:00' --end 2030-06-02",
                    "event create 7 --name Gala --start 2030-06-01 --end 2030-06-02 --location Lyon",
-                   "event create 7   (opens the wizard)"))
+                   "event create   (opens the wizard)"))
 def event_create(ctx, args):
-    refuse_early(ctx, "event.create", contracts.get_contract(ctx.actor, args.contract_id))
-    values = complete_values(ctx, EVENT_FIELDS, given(args, EVENT_FIELDS), title="New event")
-    event = events.create_event(ctx.actor, args.contract_id, **values)
+    if args.contract_id is not None:
+        refuse_early(ctx, "event.create", contracts.get_contract(ctx.actor, args.contract_id))
+    values = complete_values(ctx, (CONTRACT_FIELD, *EVENT_FIELDS),
+                             {"contract": args.contract_id, **given(args, EVENT_FIELDS)},
+                             title="New event", labels={"contract": "CONTRACT_ID"})
+    event = events.create_event(ctx.actor, values.pop("contract"), **values)
     return Result(message=f"Created event {event.id} ({event.name}) on contract "
                   f"{event.contract_id}, {format_local(event.start)} to {format_local(event.end)}; "
                   "no support contact yet.")
