@@ -218,8 +218,8 @@ def test_worth_recording(db, line, stored):
 
 
 def test_first_run_offers_to_create_the_management_account(shell, db, history_file):
-    keys = ("y" + lines("ana@epic.test", "Ana Lopez", "M001") + "y"
-            + lines("a brand new passphrase", "a brand new passphrase"))
+    keys = ("y" + lines("ana@epic.test", "Ana Lopez", "M001")
+            + lines("a brand new passphrase", "a brand new passphrase") + "y")
     outcome = shell.drive(lambda: first_run(shell, history_file), keys)
     assert "This database has no user yet." in outcome.err
     assert "Created management account ana@epic.test" in outcome.out

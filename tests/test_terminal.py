@@ -187,13 +187,14 @@ def test_first_run_creates_the_management_account(spawn, tmp_path):
                              ("Employee number", "M001")):
         term.expect(question)
         term.answer(answer)
-    term.expect(r"Save\?")
-    term.type("y")
     term.expect("at least 12 characters")  # the password policy is shown
     start = len(term.raw)
     term.answer(PASSWORD)
     term.expect(r"again")
     term.answer(PASSWORD)
+    term.expect(r"Password: +\(typed twice, not shown\)")  # the summary comes last
+    term.expect(r"Save\?")
+    term.type("y")
     term.expect("Created management account ana@epic.test")
     assert PASSWORD not in term.raw[start:]
     assert term.exit_status(prompt=r"epic \(ana, management\)>") == 0

@@ -64,9 +64,11 @@ def test_client_create_wizard_as_management_picks_the_commercial_from_a_list(she
 
 def test_user_create_wizard_with_the_password_typed_twice(shell, staff):
     shell.login("ana@epic.test")
-    keys = (answers("zoe@epic.test", "Zoe Field") + DOWN + DOWN + ENTER + answers("S042") + "y"
-            + answers(NEW_PASSWORD, NEW_PASSWORD))
+    keys = (answers("zoe@epic.test", "Zoe Field") + DOWN + DOWN + ENTER + answers("S042")
+            + answers(NEW_PASSWORD, NEW_PASSWORD) + "y")  # the form ends on its summary
     outcome = shell.ok("user create", keys)
+    summary = outcome.out[outcome.out.index("New user:"):]
+    assert "Password:" in summary and "(typed twice, not shown)" in summary
     user = User.get(User.email == "zoe@epic.test")
     assert (user.full_name, user.department, user.employee_number) == ("Zoe Field", "support",
                                                                        "S042")

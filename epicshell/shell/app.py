@@ -77,12 +77,13 @@ class Context:
         return self.app.env.interactive
 
     def fill(self, fields, given: dict, *, defaults: dict | None = None, title: str = "",
-             always_ask: bool = False) -> dict:
+             always_ask: bool = False, then=None) -> dict:
         """Complete GIVEN with the fields still missing: a wizard on a terminal, else an error.
 
         Without a terminal a missing required field is an error naming every missing flag.
         With one, a wizard asks what is missing (every field when ALWAYS_ASK, e.g. an update
-        given no option), showing DEFAULTS as the current values.
+        given no option), showing DEFAULTS as the current values; THEN asks what comes after
+        the fields and before the summary (see `run_wizard`).
         """
         missing = [f for f in fields if given.get(f.name) is None]
         required_missing = [f for f in missing if f.required]
@@ -97,7 +98,7 @@ class Context:
             return dict(given)
         from .wizards import run_wizard
 
-        return run_wizard(self.app, title, fields, to_ask, given, defaults or {})
+        return run_wizard(self.app, title, fields, to_ask, given, defaults or {}, then)
 
     def confirm(self, question: str, yes: bool) -> None:
         """Ask before a destructive action; `--yes` skips it and is required without a terminal."""

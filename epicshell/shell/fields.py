@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from .. import validation as v
 from ..errors import ValidationError
 
+HIDDEN_PASSWORD = "(typed twice, not shown)"  # what a wizard's summary says of a password
+
 
 @dataclass(frozen=True)
 class Field:

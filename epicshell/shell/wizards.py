@@ -220,7 +220,8 @@ def _shown(field, value, choices_of, indent: int) -> str:
     return visible(text, keep_newlines=field.name in MULTILINE).replace("\n", "\n" + " " * indent)
 
 
-def _summary(app, title: str, fields, values: dict, defaults: dict) -> str:
+def _summary(app, title: str, fields, values: dict, defaults: dict,
+             extra: dict | None = None) -> str:
     """The form's final look: every value, changed values marked on update."""
     cache: dict[str, list] = {}
 
@@ -234,7 +235,8 @@ def _summary(app, title: str, fields, values: dict, defaults: dict) -> str:
                 cache[field.name] = []
         return cache[field.name]
 
-    width = max(len(f.label) for f in fields) + 2
+    extra = extra or {}
+    width = max(len(label) for label in (*(f.label for f in fields), *extra)) + 2
     lines = [f"{title or 'Summary'}:"]
     for field in fields:
         value = values.get(field.name)
@@ -242,6 +244,7 @@ def _summary(app, title: str, fields, values: dict, defaults: dict) -> str:
         mark = "  (changed)" if changed else ""
         shown = _shown(field, value, choices_of, width + 2)
         lines.append(f"  {(field.label + ':').ljust(width)}{shown}{mark}")
+    lines.extend(f"  {(label + ':').ljust(width)}{shown}" for label, shown in extra.items())
     return "\n".join(lines)
 
 
@@ -252,12 +255,16 @@ def _show(app, text: str) -> None:
     app.print(fold(text, app.env.width()))
 
 
-def run_wizard(app, title: str, fields, to_ask, given: dict, defaults: dict) -> dict:
+def run_wizard(app, title: str, fields, to_ask, given: dict, defaults: dict,
+               then=None) -> dict:
     """Ask the TO_ASK fields one by one, show a summary, confirm; return the answers.
 
     Returns {name: text as typed} over GIVEN (the options given on the command line).
-    DEFAULTS pre-fill the questions with the current values on an update. Declining the
-    summary or pressing Ctrl-C raises WizardCancelled: the caller saves nothing.
+    DEFAULTS pre-fill the questions with the current values on an update. THEN, if given,
+    is called with the answers after the last field and before the summary (a password,
+    asked hidden once the email it must not contain is known); it returns summary lines
+    {label: shown}. Declining the summary or pressing Ctrl-C raises WizardCancelled: the
+    caller saves nothing.
     """
     asked = {f.name for f in to_ask}
     if title:
@@ -270,7 +277,8 @@ def run_wizard(app, title: str, fields, to_ask, given: dict, defaults: dict) -> 
         earlier = {**{k: v for k, v in defaults.items() if v is not None},
                    **{k: v for k, v in answers.items() if v is not None}}
         answers[field.name] = _ask_field(app, field, default, earlier)
-    _show(app, _summary(app, title, fields, answers, defaults))
+    extra = then(answers) if then is not None else None
+    _show(app, _summary(app, title, fields, answers, defaults, extra))
     if not ask_confirm("Save?", default=True):
         raise WizardCancelled()
     return answers

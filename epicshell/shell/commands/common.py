@@ -36,7 +36,7 @@ def missing_options(names: list[str]) -> UsageError:
 
 
 def complete_values(ctx, fields, values: dict, *, title: str, labels: dict | None = None,
-                    also_missing: tuple = ()) -> dict:
+                    also_missing: tuple = (), then=None) -> dict:
     """VALUES completed for a create command: a wizard on a terminal, else one error naming all.
 
     Without a terminal the error names every missing flag, plus positionals (LABELS maps a
@@ -44,7 +44,7 @@ def complete_values(ctx, fields, values: dict, *, title: str, labels: dict | Non
     --password-env), so a script author fixes the line in one go.
     """
     if ctx.interactive:
-        return ctx.fill(fields, values, title=title)
+        return ctx.fill(fields, values, title=title, then=then)
     labels = labels or {}
     missing = [labels.get(f.name, f.flag) for f in fields
                if f.required and values.get(f.name) is None]

@@ -8,7 +8,7 @@ from ...db import mask_url
 from ...errors import EpicError, UsageError
 from ...services import auth
 from ...services.policy import may
-from ..fields import USER_FIELDS
+from ..fields import HIDDEN_PASSWORD, USER_FIELDS
 from ..registry import Arg, Opt, command, load_commands, password_env_opt, resolve, wrap_lines
 from ..render import Result
 
@@ -117,8 +117,16 @@ def setup(ctx, args):
     if not ctx.interactive and not args.password_env:
         raise UsageError("missing required option: --password-env (passwords never go on the "
                          "command line)")
-    values = ctx.fill(fields, given, title="First management account")
-    password = ctx.secret("Password", env_var=args.password_env, confirm=True)
+    typed: dict = {}  # the password, when the wizard asks it before its summary
+
+    def ask_password(_answers: dict) -> dict:
+        typed["password"] = ctx.secret("Password", confirm=True)
+        return {"Password": HIDDEN_PASSWORD}
+
+    values = ctx.fill(fields, given, title="First management account",
+                      then=None if args.password_env else ask_password)
+    password = typed.get("password") or ctx.secret("Password", env_var=args.password_env,
+                                                   confirm=True)
     user = auth.setup_first_user(values["email"], values["full_name"], values["employee_number"],
                                  password)
     ctx.app.session.start(user)

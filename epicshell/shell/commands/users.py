@@ -11,7 +11,7 @@ from ...services.records import USER_KEYS, user_record
 from ...validation import parse_search
 from .. import lookups
 from ..columns import USER
-from ..fields import USER_FIELDS
+from ..fields import HIDDEN_PASSWORD, USER_FIELDS
 from ..registry import FORMAT, PAGING, YES, Arg, Flag, Opt, command
 from ..render import Result
 from .common import (
@@ -61,10 +61,18 @@ def user_view(ctx, args):
                    "user create ... --employee-number S001 --password-env NEW_PW   (scripts)"))
 def user_create(ctx, args):
     also_missing = () if ctx.interactive or args.password_env else ("--password-env",)
+    typed: dict = {}  # the password, when the wizard asks it before its summary
+
+    def ask_password(answers: dict) -> dict:
+        typed["password"] = new_password(ctx, "Password of the new account", env_var=None,
+                                         email=answers["email"])
+        return {"Password": HIDDEN_PASSWORD}
+
     values = complete_values(ctx, USER_FIELDS, given(args, USER_FIELDS), title="New user",
-                             also_missing=also_missing)
-    password = new_password(ctx, "Password of the new account", env_var=args.password_env,
-                            email=values["email"])
+                             also_missing=also_missing,
+                             then=None if args.password_env else ask_password)
+    password = typed.get("password") or new_password(
+        ctx, "Password of the new account", env_var=args.password_env, email=values["email"])
     user = users.create_user(ctx.actor, password=password, **values)
     return Result(message=f"Created user {user.id}: {user.email} ({user.department}).")
 
