@@ -29,9 +29,10 @@ class ValidationError(EpicError):
 class PermissionDenied(EpicError):
     prefix = "permission denied"
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, field: str | None = None):
         super().__init__(f"permission denied: {reason}")
         self.reason = reason
+        self.field = field  # the option or column at fault, when one is (an import row's)
 
 
 class NotFound(EpicError):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from epicshell.errors import NotFound, ValidationError
+from epicshell.errors import NotFound, PermissionDenied, ValidationError
 from epicshell.models import Client, Contract
 from epicshell.services import clients, users
 
@@ -20,7 +20,7 @@ def test_commercial_creates_a_client_assigned_to_themselves(staff):
 
 
 def test_commercial_cannot_create_a_client_for_someone_else(staff):
-    with pytest.raises(ValidationError) as err:  # the rule import shares: refused, not ignored
+    with pytest.raises(PermissionDenied) as err:  # the rule import shares: refused, not ignored
         clients.create_client(staff["commercial"], full_name="Kevin Casey", email="kevin@startup.io",
                               commercial=staff["commercial2"].id)
     assert err.value.field == "commercial"

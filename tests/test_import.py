@@ -83,7 +83,8 @@ def test_a_commercials_import_is_assigned_to_them(shell, tmp_path, staff):
     assert {c.commercial_id for c in Client.select()} == {staff["commercial"].id}
     other = _file(tmp_path, "o.csv", HEADER + "C,c@x.io,,,cara@epic.test\n")
     assert _errors(shell.run(f"client import {other}"))[0] == \
-        f"{other}:2: commercial_email: a commercial's new clients are always their own"
+        f"{other}:2: commercial_email: permission denied: a commercial's new clients are always " \
+        "their own"
 
 
 def test_management_names_the_commercial_by_email_or_option(shell, tmp_path, staff):

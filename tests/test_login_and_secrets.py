@@ -166,7 +166,7 @@ def test_a_commercial_naming_a_commercial_is_refused_not_ignored(shell, staff):
     before = snapshot_rows()
     error = shell.fails(f"client create --full-name 'X Y' --email xy@example.com "
                         f"--commercial {staff['commercial2'].id}")
-    assert error == "error: commercial: a commercial's new clients are always their own"
+    assert error == "error: permission denied: a commercial's new clients are always their own"
     assert snapshot_rows() == before
     shell.ok(f"client create --full-name 'X Y' --email xy@example.com "
              f"--commercial {staff['commercial'].id}")  # naming oneself is what happens anyway

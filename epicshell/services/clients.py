@@ -1,7 +1,7 @@
 """Clients: everybody reads them; commercials create (for themselves) and update their own."""
 from __future__ import annotations
 
-from ..errors import NotFound, ValidationError
+from ..errors import NotFound, PermissionDenied, ValidationError
 from ..models import Client, Contract, Event, Payment, User
 from ..validation import parse_email, parse_id, parse_name, parse_phone, parse_text
 from . import inserts
@@ -164,7 +164,7 @@ def new_client_owner(actor, commercial, field: str = "commercial",
         named = commercial.id if isinstance(commercial, User) else \
             None if commercial is None else parse_id(commercial, field)
         if named is not None and named != actor.id:
-            raise ValidationError(field, "a commercial's new clients are always their own")
+            raise PermissionDenied("a commercial's new clients are always their own", field)
         return actor
     if commercial is None:
         raise ValidationError(field, missing)

@@ -105,7 +105,8 @@ class Checker:
         except ValidationError as exc:
             self.errors.append(RowError(source, line, exc.field, exc.message))
         except EpicError as exc:
-            self.errors.append(RowError(source, line, fallback_field, str(exc)))
+            field_name = getattr(exc, "field", None) or fallback_field
+            self.errors.append(RowError(source, line, field_name, str(exc)))
         return None
 
     def add(self, source: str, line: int, field_name: str, reason: str) -> None:
