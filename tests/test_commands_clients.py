@@ -153,3 +153,10 @@ def test_misspelled_verbs_and_options_get_a_suggestion(shell):
         "error: unknown command `client serch`; did you mean `client search`?")
     assert shell.fails("client list --mien") == (
         "error: client list: unknown option --mien; did you mean --mine?")
+    assert shell.fails("CLIENT LIST --limit 1") == ("error: unknown command `CLIENT LIST`; "
+                                                    "did you mean `client list`? (commands are "
+                                                    "lower-case)")
+    assert shell.fails("Whoami") == (
+        "error: unknown command `Whoami`; did you mean `whoami`? (commands are lower-case)")
+    assert shell.fails("client --help").startswith(
+        "error: client: give a verb, one of: assign, create,")

@@ -298,11 +298,21 @@ def resolve(words: list[str]) -> tuple[Command, list[str]]:
     registry = REGISTRY
     from difflib import get_close_matches
 
+    lowered = [word.lower() for word in words[:2]]
+    if lowered != words[:2]:  # `CLIENT LIST`: the words are right, their case is not
+        found = _lookup(registry, lowered + words[2:])
+        if found is not None:
+            typed = " ".join(words[:len(found[0].name.split())])
+            raise UsageError(f"unknown command `{typed}`; did you mean `{found[0].name}`? "
+                             "(commands are lower-case)")
     first = words[0]
     verbs = sorted(key.split()[1] for key in registry if key.startswith(first + " "))
     if verbs:
         if len(words) == 1:
             raise UsageError(f"{first}: missing verb; one of: {', '.join(verbs)}")
+        if words[1] in ("--help", "-h"):
+            raise UsageError(f"{first}: give a verb, one of: {', '.join(verbs)} "
+                             f"(`help {first} {verbs[0]}` shows one)")
         close = get_close_matches(words[1], verbs, n=1, cutoff=0.5)
         hint = f"; did you mean `{first} {close[0]}`?" if close else f"; one of: {', '.join(verbs)}"
         raise UsageError(f"unknown command `{first} {words[1]}`{hint}")
