@@ -88,8 +88,14 @@ def test_history_pages(shell):
     assert shell.ok(f"history client {client_id} --format json --limit 2 --page 99").json() == []
 
 
-def test_history_of_a_record_without_changes_says_so(shell):
-    assert shell.ok("history contract 999").out == "no history for contract 999"
+def test_history_of_a_record_that_never_existed_is_an_error_as_in_view(shell, make):
+    assert shell.fails("history contract 999") == "error: contract 999 not found"
+    assert shell.fails("contract view 999") == "error: contract 999 not found"
+    contract = make.contract()
+    AuditEntry.delete().where((AuditEntry.entity == "contract")
+                              & (AuditEntry.entity_id == contract.id)).execute()
+    assert shell.ok(f"history contract {contract.id}").out == \
+        f"no history for contract {contract.id}"  # exists, with no trail (written by hand)
 
 
 def test_history_mistakes_are_one_line_errors(shell):

@@ -293,6 +293,7 @@ def test_status_after_idle_expiry_says_why_the_session_ended(app, clock):
     assert ok
     assert "session expired after inactivity" in err
     assert "user:       not logged in" in app.env.stdout.getvalue()
+    assert "session:    a login lasts 8 h, or 30 min idle" in app.env.stdout.getvalue()
     assert app.prompt_text() == "epic> "
     ok, err = run(app, "client list")
     assert not ok and err == "error: not logged in: use `login EMAIL` first"

@@ -1,7 +1,7 @@
 """Reading the audit trail: one record's history, or the latest changes system-wide."""
 from __future__ import annotations
 
-from ..errors import ValidationError
+from ..errors import NotFound, ValidationError
 from ..models import AuditEntry
 from ..validation import parse_datetime, parse_id
 from .base import paginate
@@ -22,11 +22,16 @@ def record_history(actor, entity, entity_id, *, page=1, limit=50, count=False):
     entity = _entity(entity)
     # A trail holds what viewing the record shows: a staff account's, management only.
     check(actor, ENTITIES[entity].read_operation)
+    ident = parse_id(entity_id)
     query = (AuditEntry.select()
-             .where((AuditEntry.entity == entity)
-                    & (AuditEntry.entity_id == parse_id(entity_id)))
+             .where((AuditEntry.entity == entity) & (AuditEntry.entity_id == ident))
              .order_by(AuditEntry.at, AuditEntry.id))
-    return paginate(query, page, limit, exact=count)
+    found = paginate(query, page, limit, exact=count)
+    if found.total == 0:  # no trail: a record that never existed is an error, as in `view`
+        model = ENTITIES[entity].model
+        if not model.select().where(model.id == ident).exists():
+            raise NotFound(entity, ident)
+    return found
 
 
 @requires("audit.read", write=False)

@@ -65,14 +65,14 @@ def _agenda_brief(app, user) -> list[str]:
         return []
 
 
-@command("logout", summary="End the session.", login=False)
+@command("logout", summary="End the session.", login=False, examples=("logout",))
 def logout(ctx, args):
     was = ctx.app.session.active
     ctx.app.session.logout()
     return Result(message="Logged out." if was else "Nobody is logged in.")
 
 
-@command("whoami", summary="Who you are logged in as.")
+@command("whoami", summary="Who you are logged in as.", examples=("whoami",))
 def whoami(ctx, args):
     user = ctx.actor
     return Result(message=f"{user.full_name} <{user.email}>, {user.department}, "
@@ -83,7 +83,8 @@ def _clock(epoch: float) -> str:
     return datetime.fromtimestamp(epoch).strftime("%Y-%m-%d %H:%M")
 
 
-@command("status", summary="Session, database and version.", login=False)
+@command("status", summary="Session, database and version.", login=False,
+         examples=("status", "epicshell -c status   (from the system shell)"))
 def status(ctx, args):
     app = ctx.app
     user = ctx.actor
@@ -94,11 +95,21 @@ def status(ctx, args):
         lines.append(f"session:    ends at {_clock(times['expires_at'])}, or after "
                      f"{times['idle'] // 60} min idle (at {_clock(times['idle_expires_at'])})")
     else:
+        settings = app.settings
         lines.append("user:       not logged in")
+        lines.append(f"session:    a login lasts {_duration(settings.session_lifetime)}, or "
+                     f"{_duration(settings.session_idle)} idle")
     lines.append(f"database:   {mask_url(app.settings.database_url)}"
                  + (" (demo, discarded at exit)" if app.demo else ""))
     lines.append(f"version:    epicshell {__version__}")
     return Result(message="\n".join(lines))
+
+
+def _duration(seconds: int) -> str:
+    """`8 h`, `30 min`, `1 h 30 min`: a session length as `status` says it."""
+    hours, minutes = divmod(int(seconds) // 60, 60)
+    return " ".join(part for part in (f"{hours} h" if hours else "",
+                                      f"{minutes} min" if minutes or not hours else "") if part)
 
 
 @command("setup", summary="Create the first management account (only while there is no user).",
@@ -163,7 +174,8 @@ def help_(ctx, args):
     return Result(message="\n".join(lines))
 
 
-@command("exit", summary="Leave the shell (also `quit` or Ctrl-D).", login=False, aliases=("quit",))
+@command("exit", summary="Leave the shell (also `quit` or Ctrl-D).", login=False, aliases=("quit",),
+         examples=("exit", "quit"))
 def exit_(ctx, args):
     ctx.app.running = False
     return None
