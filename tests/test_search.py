@@ -379,3 +379,28 @@ def test_one_word_counts_from_the_word_index_equal_the_trigram_counts(staff, mak
     assert search_words.records_with_prefix(Client, "ma", (True, False), 100) == (3, False)
     assert search_words.records_with_prefix(Client, "ma", (True, False), 2) == (2, True)
     assert search_words.records_with_prefix(Client, "ma", (False,), 100) == (3, False)
+
+
+def test_a_word_held_by_more_records_than_the_cap_is_proven_from_the_word_index(staff, make,
+                                                                              monkeypatch):
+    """SQLite asks the word index whether more than the cap hold the query's word itself
+    before it counts trigram matches: the same totals, whatever the cap, for a word, a word
+    start or end, and a fragment or field start that this proof does not cover."""
+    from epicshell.services import base
+
+    for name, email in (("Omar Martin", "om@x.test"), ("Zoé Martin", "martin@y.test"),
+                        ("Ivo Martin-Roy", "ivo@z.test"), ("Ugo Amartin", "ugo@w.test"),
+                        ("Martin Zed", "mz@v.test")):
+        make.client(full_name=name, email=email)
+    sue = staff["support"]
+    for text in ("martin", "martin!", "@martin", "@martin!", "mart", "amartin", "roy"):
+        exact = clients.list_clients(sue, search=text, count=True).total
+        for cap in (0, 1, 2, 3, 4, 100):
+            monkeypatch.setattr(base, "COUNT_CAP", cap)
+            listing = clients.list_clients(sue, search=text)
+            assert (listing.total, listing.capped) == (min(exact, cap), exact > cap), (text, cap)
+        monkeypatch.undo()
+    # three later words "martin" (one in an email's first field too: "martin@…")
+    assert search_words.many_hold_word(Client, "martin", 2)
+    assert not search_words.many_hold_word(Client, "martin", 3)
+    assert not search_words.many_hold_word(Client, "mart", 0)  # no such whole word

@@ -287,7 +287,9 @@ def _count_matching(model, substrings: list[str], counted, exact: bool = False):
     """(count, capped) of COUNTED's rows holding one of SUBSTRINGS, found by the index.
 
     When COUNTED has no condition of its own, SQLite counts from its search index alone,
-    without reading a row of the table, and PostgreSQL counts a one-word start query
+    without reading a row of the table (first asking the word index whether more than
+    the cap hold the query's word itself: 0.3 ms against 1.4 ms for the trigram count of
+    "martin" at a million clients), and PostgreSQL counts a one-word start query
     ("ma") from the word index: its trigram count would recheck up to 10,001 rows of the
     table (80 ms at a million events), the word index reads a few index pages. (On SQLite
     the FTS5 count is the faster of the two: 7 ms against 15 for "ma" at 100,000 clients.)
@@ -298,6 +300,9 @@ def _count_matching(model, substrings: list[str], counted, exact: bool = False):
             return found
     if is_sqlite() and not _filtered(counted):
         table, cap = model._meta.table_name, base.COUNT_CAP
+        word = None if exact else _any_whole_word(substrings)
+        if word is not None and search_words.many_hold_word(model, word, cap):
+            return cap, True
         phrase = " OR ".join(f'"{s}"' for s in substrings)
         found = database.execute_sql(
             f'SELECT COUNT(*) FROM (SELECT rowid FROM "{table}_search" WHERE "{table}_search" '
@@ -322,6 +327,25 @@ def _count_from_words(model, substrings: list[str]) -> tuple[int, bool] | None:
             and {s[-len(FIELD):] for s in substrings} == set(ends):
         return search_words.records_holding(model, cores.pop(), True, base.COUNT_CAP)
     return None
+
+
+def _any_whole_word(substrings: list[str]) -> str | None:
+    """The word W when SUBSTRINGS match every record having W as one of its words: W itself
+    anywhere, or W at any word start (FIELD + W and WORD + W), or at any word end, or both
+    (a word of a search text always stands between two separators). None otherwise: a
+    field start alone, several words."""
+    cores, starts, ends = set(), set(), set()
+    for substring in substrings:
+        start = substring[:len(FIELD)] if substring.startswith((FIELD, WORD)) else ""
+        end = substring[-len(FIELD):] if substring.endswith((FIELD, WORD)) else ""
+        cores.add(substring[len(start):len(substring) - len(end)])
+        starts.add(start)
+        ends.add(end)
+    everywhere = ({""}, {FIELD, WORD})
+    if len(cores) != 1 or starts not in everywhere or ends not in everywhere:
+        return None
+    core = cores.pop()
+    return core if core.isalnum() else None
 
 
 def _word_prefix(substrings: list[str]) -> tuple[str, tuple[bool, ...]] | None:

@@ -164,6 +164,20 @@ def _distinct_words(kind: int, first: bool, prefix: str) -> list[str] | None:
     return None if len(found) > MAX_WORDS else found
 
 
+def many_hold_word(model, word: str, cap: int) -> bool:
+    """Whether more than CAP of MODEL's records have WORD itself among their words.
+
+    A (kind, first, word) range holds one entry per record, so an entry at offset CAP in
+    either range (first words of a field, or later ones) proves it, for the cost of
+    stepping over CAP entries of the index. False says only "not proven this way".
+    """
+    p = database.param
+    sql = (f"SELECT 1 FROM search_word WHERE kind = {p} AND first = {p} AND word = {p} "
+           f"LIMIT 1 OFFSET {int(cap)}")
+    return any(database.execute_sql(sql, (KINDS[model], first, word)).fetchone() is not None
+               for first in (False, True))
+
+
 SPREAD = 2  # at most this many index entries are read per record sought (see below)
 
 
