@@ -315,7 +315,7 @@ def test_clients_forgotten_before_0015_lose_their_placeholder_email(db):
                        f"created_at, updated_at, search_text) VALUES ({p}, {p}, {p}, {p}, 1, 1, "
                        f"{p}, {p}, {p})", (ident, name, name.lower(), email, now, now,
                                           client_text(name, email, None)))
-    assert migrate(db) == ["0015_forgotten_client_email"]
+    assert migrate(db)[0] == "0015_forgotten_client_email"
     assert {c.id: c.email for c in Client.select()} == {7: None, 8: "cd@acme.fr"}
     assert Client.get_by_id(7).search_text == client_text("forgotten client 7", None, None)
     ana = User.get_by_id(1)
@@ -326,6 +326,38 @@ def test_clients_forgotten_before_0015_lose_their_placeholder_email(db):
     assert {c.name for c in db.get_columns("client") if c.name == "email" and c.null} == {"email"}
     if not _is_pg(db):
         assert db.execute_sql("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_name_keys_lose_their_accents_and_the_word_index_follows(db):
+    """0016 folds the name keys written before it (accents, case), and the word index,
+    kept by triggers, ranks ties by the new keys."""
+    from playhouse.migrations import Runner
+
+    from epicshell.models import Client, SearchWord, User
+    from epicshell.services import clients
+    from epicshell.services.search import client_text
+
+    _drop_everything(db)
+    Runner(db, str(MIGRATIONS_DIR)).up(target="0015_forgotten_client_email")
+    p, now = db.param, "2030-01-01 10:00:00"
+    db.execute_sql(
+        'INSERT INTO "user" (id, email, full_name, name_key, employee_number, department, '
+        "password_hash, active, failed_logins, session_version, version, created_at, updated_at, "
+        f"search_text) VALUES (1, 'eve@epic.test', 'Ève Ohm', 'ève ohm', 'M1', 'management', 'x', "
+        f"{p}, 0, 1, 1, {p}, {p}, '||eve  ohm||')", (True, now, now))
+    for ident, name in ((7, "Zed Brien"), (8, "Élodie Bri"), (9, "Straße Ost")):
+        db.execute_sql("INSERT INTO client (id, full_name, name_key, email, commercial_id, version, "
+                       f"created_at, updated_at, search_text) VALUES ({p}, {p}, {p}, {p}, 1, 1, "
+                       f"{p}, {p}, {p})", (ident, name, name.lower(), f"c{ident}@x.test", now, now,
+                                          client_text(name, f"c{ident}@x.test", None)))
+    assert migrate(db)[0] == "0016_accent_free_name_keys"
+    assert {c.id: c.name_key for c in Client.select()} == {
+        7: "zed brien", 8: "elodie bri", 9: "strasse ost"}
+    assert User.get_by_id(1).name_key == "eve ohm"
+    assert {w.name_key for w in SearchWord.select().where(SearchWord.record_id == 8)} == {
+        "elodie bri"}
+    found = clients.list_clients(User.get_by_id(1), search="bri").rows
+    assert [c.full_name for c in found] == ["Élodie Bri", "Zed Brien"]
 
 
 def test_postgresql_role_that_cannot_create_pg_trgm_is_told_what_to_run():

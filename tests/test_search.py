@@ -404,3 +404,20 @@ def test_a_word_held_by_more_records_than_the_cap_is_proven_from_the_word_index(
     assert search_words.many_hold_word(Client, "martin", 2)
     assert not search_words.many_hold_word(Client, "martin", 3)
     assert not search_words.many_hold_word(Client, "mart", 0)  # no such whole word
+
+
+def test_names_sort_and_complete_without_their_accents(staff, make):
+    """Ties go by name as people file them: "Élodie" among the E's, before "Zed"; `elo`
+    and `ELO` complete "Élodie"."""
+    from epicshell.services import lookups
+
+    make.client(full_name="Zed Brien", email="zed@x.test")
+    make.client(full_name="Élodie Bri", email="elodie@x.test")
+    make.client(full_name="Emma Brio", email="emma@x.test")
+    sue = staff["support"]
+    assert _find(sue, "bri") == ["Élodie Bri", "Emma Brio", "Zed Brien"]
+    sorted_names = [c.full_name for c in clients.list_clients(sue, sort="name").rows]
+    assert sorted_names == ["Élodie Bri", "Emma Brio", "Zed Brien"]
+    for typed in ("elo", "ELO", "Élo"):
+        assert [label.split(" — ")[0] for _id, label in lookups.record_ids("client", typed)] \
+            == ["Élodie Bri"]

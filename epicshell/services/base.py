@@ -110,9 +110,25 @@ def get_or_404(model, ident, entity: str | None = None, *, lock: bool = False):
     return row
 
 
+def fold(text: str | None) -> str:
+    """TEXT without case or accents: NFKD, combining marks dropped, casefolded."""
+    import unicodedata
+
+    result = text or ""
+    for _ in range(2):  # casefolding can produce new decomposable letters (e.g. "İ")
+        decomposed = unicodedata.normalize("NFKD", result)
+        result = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return result
+
+
+NAME_KEY_LENGTH = 100  # the columns' size: folding can lengthen a name ("ß" → "ss")
+
+
 def name_key(text: str) -> str:
-    """The form of a name that searches, sorts and completion compare (`name_key` columns)."""
-    return text.strip().lower()
+    """The form of a name that sorts and completion compare (`name_key` columns), and
+    search ranks ties by: without case or accents, so "Élodie" sorts among the E's and
+    `elo` completes it, as people file names."""
+    return fold(text.strip())[:NAME_KEY_LENGTH]
 
 
 def already_used(field: str, value, label: str) -> ValidationError:

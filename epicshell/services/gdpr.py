@@ -18,7 +18,7 @@ from peewee import SqliteDatabase
 from ..models import AuditEntry, Client, Contract, Event, Payment, database, utcnow
 from ..validation import format_cents
 from . import search
-from .base import audit, notify, versioned_update
+from .base import audit, name_key, notify, versioned_update
 from .policy import requires
 from .records import audit_record, client_record, contract_record, event_record
 
@@ -122,7 +122,7 @@ def _forget(actor, client) -> Erasure:
     event_ids = [e.id for e in events]
     personal += [e.notes for e in events if e.notes]
     name = forgotten_name(client.id)
-    versioned_update(client, {"full_name": name, "name_key": name.lower(),
+    versioned_update(client, {"full_name": name, "name_key": name_key(name),
                               "email": None, "phone": None, "company": None},
                      "client")
     with_notes = [e.id for e in events if e.notes is not None]

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -30,22 +29,13 @@ from peewee import SQL, Case, fn
 from ..errors import ValidationError
 from ..models import Client, Contract, Event, User, database, is_sqlite
 from . import base, search_words
-from .base import Page, count_rows, page_bounds
+from .base import Page, count_rows, fold, page_bounds
 
 FIELD = "||"  # frames every field: FIELD + text is "a field starts with text"
 WORD = "  "  # separates words: WORD + text is "a later word starts with text"
 SHORT = 2  # queries of at most this many letters and digits match only field or word starts
 _WORD_RE = re.compile(r"[^\W_]+")
 _CHUNK = 500
-
-
-def fold(text: str | None) -> str:
-    """TEXT without case or accents: NFKD, combining marks dropped, casefolded."""
-    result = text or ""
-    for _ in range(2):  # casefolding can produce new decomposable letters (e.g. "İ")
-        decomposed = unicodedata.normalize("NFKD", result)
-        result = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    return result
 
 
 def words(text: str | None) -> list[str]:

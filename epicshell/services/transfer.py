@@ -317,7 +317,7 @@ def write_events(actor, checked: Checked, source: str, contract_link=None, progr
                                  .where(Contract.id.in_(set(contract_ids))).tuples())
             for ident, contract_id, (_l, _c, name, start, end, location, attendees, notes, support) in zip(
                     ids, contract_ids, batch, strict=True):
-                rows.append((ident, contract_id, commercial_of[contract_id], name, name.lower(), support,
+                rows.append((ident, contract_id, commercial_of[contract_id], name, name_key(name), support,
                              start, end, location, attendees, notes, now, now, 1, ""))
             bulk_insert(Event, [
                 Event.id, Event.contract, Event.commercial, Event.name, Event.name_key, Event.support,
