@@ -138,6 +138,10 @@ epic (ana, management)> status --help
 /usage: status.*/
 
 /.+/
+
+examples:
+/  status/
+/  epicshell -c status .*/
 """
 
 

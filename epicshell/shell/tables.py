@@ -72,18 +72,22 @@ def _cut_line(line: str, width: int) -> str:
 def fold(text: str, width: int | None) -> str:
     """The shell's own text (messages, headings, footers) folded at spaces to fit a
     terminal of WIDTH columns, and never past OWN_TEXT_WIDTH however wide it is; without
-    a terminal (WIDTH None) a message stays one line, for scripts to read."""
+    a terminal (WIDTH None) a message stays one line, for scripts to read.
+
+    A word longer than that (a file's path) gets a line of its own, whole, so it can be
+    copied; only one wider than the terminal itself is cut, as a table's cell is.
+    """
     if width is None:
         return text
-    width = min(width, OWN_TEXT_WIDTH)
+    room = min(width, OWN_TEXT_WIDTH)
     lines = []
     for line in text.split("\n"):
-        if width_of(line) <= width:
+        if width_of(line) <= room:
             lines.append(line)
             continue
         indent = line[:len(line) - len(line.lstrip())]
-        wrapped = textwrap.wrap(line, width, subsequent_indent=indent + "  ",
-                                break_on_hyphens=False) or [line]
+        wrapped = textwrap.wrap(line, room, subsequent_indent=indent + "  ",
+                                break_on_hyphens=False, break_long_words=False) or [line]
         lines.extend(_cut_line(part, width) for part in wrapped)
     return "\n".join(lines)
 
