@@ -291,30 +291,43 @@ def test_search_text_and_event_commercial_are_filled_for_existing_rows(db):
         "zoe@epic.test"]
 
 
+NOW = "2030-01-01 10:00:00"
+
+
+def _up_to_with_rows(db, target: str, user_name: str, clients: tuple) -> None:
+    """The schema as of migration TARGET, holding user 1 (USER_NAME, management) and
+    CLIENTS, as (id, full name, email), written as that version wrote them: lower-cased
+    name keys, search texts of the time."""
+    from playhouse.migrations import Runner
+
+    from epicshell.services.search import client_text, user_text
+
+    _drop_everything(db)
+    Runner(db, str(MIGRATIONS_DIR)).up(target=target)
+    p = db.param
+    db.execute_sql(
+        'INSERT INTO "user" (id, email, full_name, name_key, employee_number, department, '
+        "password_hash, active, failed_logins, session_version, version, created_at, updated_at, "
+        f"search_text) VALUES (1, 'boss@epic.test', {p}, {p}, 'M1', 'management', 'x', {p}, "
+        f"0, 1, 1, {p}, {p}, {p})", (user_name, user_name.lower(), True, NOW, NOW,
+                                      user_text(user_name, "boss@epic.test")))
+    for ident, name, email in clients:
+        db.execute_sql("INSERT INTO client (id, full_name, name_key, email, commercial_id, version, "
+                       f"created_at, updated_at, search_text) VALUES ({p}, {p}, {p}, {p}, 1, 1, "
+                       f"{p}, {p}, {p})", (ident, name, name.lower(), email, NOW, NOW,
+                                          client_text(name, email, None)))
+
+
 def test_clients_forgotten_before_0015_lose_their_placeholder_email(db):
     """0015 lets client.email be NULL (in place: SQLite's table definition is edited, not
     rebuilt, so its data, indexes and triggers stay as they were) and empties the
     placeholder `client forget` used to write, with the search text made again."""
-    from playhouse.migrations import Runner
-
     from epicshell.models import Client, User
     from epicshell.services import clients
     from epicshell.services.search import client_text
 
-    _drop_everything(db)
-    Runner(db, str(MIGRATIONS_DIR)).up(target="0014_search_vocabulary")
-    p, now = db.param, "2030-01-01 10:00:00"
-    db.execute_sql(
-        'INSERT INTO "user" (id, email, full_name, name_key, employee_number, department, '
-        "password_hash, active, failed_logins, session_version, version, created_at, updated_at, "
-        f"search_text) VALUES (1, 'ana@epic.test', 'Ana', 'ana', 'M1', 'management', 'x', {p}, "
-        f"0, 1, 1, {p}, {p}, '||ana||')", (True, now, now))
-    for ident, name, email in ((7, "forgotten client 7", "forgotten-7@forgotten.invalid"),
-                               (8, "Chloé Dupont", "cd@acme.fr")):
-        db.execute_sql("INSERT INTO client (id, full_name, name_key, email, commercial_id, version, "
-                       f"created_at, updated_at, search_text) VALUES ({p}, {p}, {p}, {p}, 1, 1, "
-                       f"{p}, {p}, {p})", (ident, name, name.lower(), email, now, now,
-                                          client_text(name, email, None)))
+    _up_to_with_rows(db, "0014_search_vocabulary", "Ana", (
+        (7, "forgotten client 7", "forgotten-7@forgotten.invalid"), (8, "Chloé Dupont", "cd@acme.fr")))
     assert migrate(db)[0] == "0015_forgotten_client_email"
     assert {c.id: c.email for c in Client.select()} == {7: None, 8: "cd@acme.fr"}
     assert Client.get_by_id(7).search_text == client_text("forgotten client 7", None, None)
@@ -331,25 +344,11 @@ def test_clients_forgotten_before_0015_lose_their_placeholder_email(db):
 def test_name_keys_lose_their_accents_and_the_word_index_follows(db):
     """0016 folds the name keys written before it (accents, case), and the word index,
     kept by triggers, ranks ties by the new keys."""
-    from playhouse.migrations import Runner
-
     from epicshell.models import Client, SearchWord, User
     from epicshell.services import clients
-    from epicshell.services.search import client_text
 
-    _drop_everything(db)
-    Runner(db, str(MIGRATIONS_DIR)).up(target="0015_forgotten_client_email")
-    p, now = db.param, "2030-01-01 10:00:00"
-    db.execute_sql(
-        'INSERT INTO "user" (id, email, full_name, name_key, employee_number, department, '
-        "password_hash, active, failed_logins, session_version, version, created_at, updated_at, "
-        f"search_text) VALUES (1, 'eve@epic.test', 'Ève Ohm', 'ève ohm', 'M1', 'management', 'x', "
-        f"{p}, 0, 1, 1, {p}, {p}, '||eve  ohm||')", (True, now, now))
-    for ident, name in ((7, "Zed Brien"), (8, "Élodie Bri"), (9, "Straße Ost")):
-        db.execute_sql("INSERT INTO client (id, full_name, name_key, email, commercial_id, version, "
-                       f"created_at, updated_at, search_text) VALUES ({p}, {p}, {p}, {p}, 1, 1, "
-                       f"{p}, {p}, {p})", (ident, name, name.lower(), f"c{ident}@x.test", now, now,
-                                          client_text(name, f"c{ident}@x.test", None)))
+    _up_to_with_rows(db, "0015_forgotten_client_email", "Ève Ohm", (
+        (7, "Zed Brien", "c7@x.test"), (8, "Élodie Bri", "c8@x.test"), (9, "Straße Ost", "c9@x.test")))
     assert migrate(db)[0] == "0016_accent_free_name_keys"
     assert {c.id: c.name_key for c in Client.select()} == {
         7: "zed brien", 8: "elodie bri", 9: "strasse ost"}
