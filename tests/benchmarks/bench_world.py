@@ -3,6 +3,8 @@
     python tests/benchmarks/bench_world.py --quick            # SQLite, 2k and 20k clients
     python tests/benchmarks/bench_world.py --postgres postgresql://postgres@127.0.0.1/bench
     python tests/benchmarks/bench_world.py --sizes 10000 1000000 --postgres URL --json out.json
+    python tests/benchmarks/bench_world.py --keep /var/tmp/worlds   # SQLite worlds built once,
+                                                                     # measured again next time
 
 Each size is a fresh world (tests/benchmarks/world.py: seeded through the services, then
 multiplied in bulk keeping its shape). Every command runs through the shell's real
@@ -147,10 +149,14 @@ def sample_ids(url: str) -> dict:
             "event": event.id, "user": User.select().first().id}
 
 
-def measure(url: str, size: int, repeat: int, script_lines: int) -> dict:
-    print(f"{url.split(':')[0]} at {size:,} clients: building …", flush=True)
-    w = world.build(url, size, log=lambda text: print(text, flush=True))
-    print(f"  built {w.counts} in {w.seconds:.0f} s", flush=True)
+def measure(url: str, size: int, repeat: int, script_lines: int, reuse: bool = False) -> dict:
+    if reuse:
+        print(f"{url.split(':')[0]} at {size:,} clients: reusing {url} …", flush=True)
+        w = world.existing(url)
+    else:
+        print(f"{url.split(':')[0]} at {size:,} clients: building …", flush=True)
+        w = world.build(url, size, log=lambda text: print(text, flush=True))
+    print(f"  {'opened' if reuse else 'built'} {w.counts} in {w.seconds:.0f} s", flush=True)
     sample = sample_ids(url)
     apps = {role: shell_as(url, w.email(role)) for role in ("management", "commercial", "support")}
     times = {}
@@ -163,8 +169,9 @@ def measure(url: str, size: int, repeat: int, script_lines: int) -> dict:
     boss = apps["management"]
     reads = [f"client view {sample['client']}" if i % 2 else "client list --limit 10"
              for i in range(script_lines)]
-    creates = [f"client create --full-name 'Script Client {i}' --email script{i}.{size}@bench.test"
-               for i in range(script_lines // 3)]
+    run = int(time.time())  # a kept world is measured again: new emails each time
+    creates = [f"client create --full-name 'Script Client {i}' "
+               f"--email script{i}.{size}.{run}@bench.test" for i in range(script_lines // 3)]
     rates = {"reads/s": throughput(boss, reads),
              "creates/s": throughput(apps["commercial"], creates)}
     print(f"  scripts: {rates['reads/s']:,.0f} reads/s, {rates['creates/s']:,.0f} creates/s",
@@ -204,23 +211,29 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2,000 and 20,000 clients, fewer runs")
     parser.add_argument("--repeat", type=int, default=15, help="runs per command (median)")
     parser.add_argument("--json", metavar="FILE", help="also write the numbers to FILE")
+    parser.add_argument("--keep", metavar="DIR",
+                        help="SQLite worlds live in DIR as world-SIZE.db and are kept; one "
+                             "already there is measured again instead of built")
     options = parser.parse_args()
     sizes = [2_000, 20_000] if options.quick else sorted(options.sizes)
     repeat = 5 if options.quick else options.repeat
     script_lines = 300 if options.quick else 1000
-    folder = tempfile.mkdtemp(prefix="epicshell-bench-")
-    backends = {} if options.no_sqlite else {"SQLite": f"sqlite:///{folder}/bench.db"}
+    folder = options.keep or tempfile.mkdtemp(prefix="epicshell-bench-")
+    backends = {} if options.no_sqlite else {"SQLite": f"sqlite:///{folder}/world-{{size}}.db"}
     if options.postgres:
         backends["PostgreSQL"] = options.postgres
     results: dict = {}
-    for backend, url in backends.items():
+    for backend, url_of in backends.items():
         results[backend] = {}
         for size in sizes:
-            results[backend][str(size)] = measure(url, size, repeat, script_lines)
+            url = url_of.format(size=size)
+            kept = options.keep is not None and url.startswith("sqlite") \
+                and Path(url.split("///", 1)[1]).exists()
+            results[backend][str(size)] = measure(url, size, repeat, script_lines, reuse=kept)
             if options.json:  # kept as it goes: a long run stopped half-way keeps its numbers
                 Path(options.json).write_text(json.dumps(results, indent=2))
-        if url.startswith("sqlite"):
-            world.reset(url)
+            if url.startswith("sqlite") and options.keep is None:
+                world.reset(url)
     print()
     print(table(results, sizes))
     print(f"\nload average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
