@@ -148,7 +148,7 @@ def run(argv: list[str]) -> int:
         except monitoring.MonitoringUnavailable as exc:
             return _fail_usage(str(exc))
     try:
-        open_database(settings.database_url)
+        open_database(settings.database_url, announce=_announce_upgrade)
     except DatabaseUnavailable as exc:
         if demo:
             demo.discard()
@@ -180,6 +180,13 @@ def _silence_stdout() -> None:
         os.close(devnull)
     except (OSError, ValueError, AttributeError):
         pass
+
+
+def _announce_upgrade(pending: list[str]) -> None:
+    """Say why the first start after an update may take a while (stderr: output stays clean)."""
+    print(f"epicshell: upgrading the database ({len(pending)} step"
+          f"{'s' if len(pending) > 1 else ''}, to {pending[-1]}); on a large database this "
+          "can take a few minutes …", file=sys.stderr, flush=True)
 
 
 def _run_mode(options, settings, demo) -> int:

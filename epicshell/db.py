@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -132,25 +133,34 @@ def _without_parallel_workers(db):
 MIGRATION_TABLE = "schema_migration"
 
 
-def _schema_is_current(db) -> bool:
-    """True when every migration file is recorded as applied: nothing to load or run.
+def _pending(db) -> list[str] | None:
+    """The migrations not yet recorded as applied, in order; None for a database without
+    a migration record (new, or another program's).
 
     Asked at every start, so it is one small query and a directory listing; the
-    migration runner (and the import of its machinery) is only needed when it is False.
+    migration runner (and the import of its machinery) is only needed when some are.
     """
-    names = {entry.name[:-3] for entry in os.scandir(MIGRATIONS_DIR)
-             if entry.name[:1].isdigit() and entry.name.endswith(".py")}
+    names = sorted(entry.name[:-3] for entry in os.scandir(MIGRATIONS_DIR)
+                   if entry.name[:1].isdigit() and entry.name.endswith(".py"))
     if not db.table_exists(MIGRATION_TABLE):
-        return False
+        return None
     applied = {name for (name,) in db.execute_sql(f'SELECT name FROM "{MIGRATION_TABLE}"')}
-    return names <= applied
+    return [name for name in names if name not in applied]
 
 
-def migrate(db) -> list[str]:
-    """Apply every pending migration; returns the names applied."""
-    if _schema_is_current(db):
+def migrate(db, announce: Callable[[list[str]], None] | None = None) -> list[str]:
+    """Apply every pending migration; returns the names applied.
+
+    ANNOUNCE is told the pending names before an existing database is upgraded, since a
+    migration that rewrites a column of a million rows takes minutes (a new database is
+    created in a moment and says nothing).
+    """
+    pending = _pending(db)
+    if pending == []:
         return []
     _refuse_another_programs(db)
+    if pending and announce is not None:
+        announce(pending)
     from playhouse.migrations import Runner
 
     return Runner(db, str(MIGRATIONS_DIR), table_name=MIGRATION_TABLE).up()
@@ -173,8 +183,9 @@ def _refuse_another_programs(db) -> None:
                               f"({shown}); give an empty database or one epicshell made")
 
 
-def open_database(url: str, *, upgrade: bool = True):
-    """Connect to URL, bind the models to it and upgrade the schema."""
+def open_database(url: str, *, upgrade: bool = True,
+                  announce: Callable[[list[str]], None] | None = None):
+    """Connect to URL, bind the models to it and upgrade the schema (see `migrate`)."""
     db = make_database(url)
     try:
         db.connect(reuse_if_open=True)
@@ -186,7 +197,7 @@ def open_database(url: str, *, upgrade: bool = True):
     database.initialize(db)
     if upgrade:
         try:
-            migrate(db)
+            migrate(db, announce)
         except ForeignDatabase as exc:
             db.close()
             raise DatabaseUnavailable(f"cannot open database {mask_url(url)}: {exc}") from None

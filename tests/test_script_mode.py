@@ -203,6 +203,29 @@ def test_a_database_of_another_program_or_no_database_at_all_exits_2_untouched(c
         assert tables(path) == before
 
 
+def test_an_upgrade_says_so_before_it_runs_and_a_new_database_does_not(child_env, tmp_path):
+    """A migration of a big table takes minutes: the first start after an update says why
+    it waits (on stderr); creating a new database is quick and says nothing."""
+    from playhouse.migrations import Runner
+
+    from epicshell.db import MIGRATION_TABLE, MIGRATIONS_DIR, make_database
+
+    fresh = subprocess.run([EPICSHELL, "--database", f"sqlite:///{tmp_path / 'new.db'}", "-c",
+                            "status"], capture_output=True, text=True, cwd=tmp_path,
+                           env=child_env, timeout=60)
+    assert fresh.returncode == 0 and "upgrading" not in fresh.stderr
+    older = tmp_path / "older.db"
+    db = make_database(f"sqlite:///{older}")
+    Runner(db, str(MIGRATIONS_DIR), table_name=MIGRATION_TABLE).up(target="0014_search_vocabulary")
+    db.close()
+    result = subprocess.run([EPICSHELL, "--database", f"sqlite:///{older}", "-c", "status"],
+                            capture_output=True, text=True, cwd=tmp_path, env=child_env,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("epicshell: upgrading the database (")
+    assert "); on a large database this can take a few minutes" in result.stderr
+
+
 def test_undecodable_stdin_is_a_usage_error(make, db_url, child_env, tmp_path):
     result = subprocess.run([EPICSHELL, "--database", db_url], input=b"status\n\xff\xfe\n",
                             capture_output=True, cwd=tmp_path, env=child_env, timeout=60)
