@@ -9,6 +9,8 @@ copied here as it is today, so this migration stays what it was if the code move
 """
 import unicodedata
 
+from peewee import SqliteDatabase
+
 CHUNK = 5000
 NAMES = (("user", "full_name"), ("client", "full_name"), ("event", "name"))
 
@@ -35,9 +37,19 @@ def up(migrator, db):
                 f"ORDER BY id LIMIT {CHUNK}", (last,)).fetchall()
             if not rows:
                 break
-            for ident, name, key in rows:
-                folded = _key(name)
-                if folded != key:
-                    db.execute_sql(f'UPDATE "{table}" SET name_key = {mark} WHERE id = {mark}',
-                                   (folded, ident))
+            changed = [(_key(name), ident) for ident, name, key in rows if _key(name) != key]
+            if changed:
+                _write(db, table, changed)
             last = rows[-1][0]
+
+
+def _write(db, table, changed):
+    """The new keys of one chunk: one statement on PostgreSQL (a round trip per row would
+    cost minutes at a million rows), the driver's loop over a prepared UPDATE on SQLite."""
+    if isinstance(db, SqliteDatabase):
+        db.cursor().executemany(f'UPDATE "{table}" SET name_key = ? WHERE id = ?', changed)
+        return
+    values = ", ".join("(%s, %s)" for _ in changed)
+    db.execute_sql(f'UPDATE "{table}" AS t SET name_key = v.key FROM (VALUES {values}) '
+                   "AS v(key, id) WHERE t.id = v.id",
+                   [item for pair in changed for item in pair])
