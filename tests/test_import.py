@@ -42,6 +42,21 @@ def test_a_file_with_bad_rows_changes_nothing_and_names_each_line(shell, tmp_pat
     assert snapshot_rows() == before
 
 
+def test_a_cell_too_long_for_the_reader_is_a_bad_row_on_its_own_line(shell, tmp_path):
+    """The CSV reader refuses a cell over 131,072 characters: that record is named on the
+    line it starts on, and the rows after it are still checked."""
+    path = _file(tmp_path, "big.csv", HEADER + "A,a@x.io,,,bill@epic.test\n"
+                 + "Huge,h@x.io,,\"" + "x" * 140_000 + "\",bill@epic.test\n"
+                 + "Bad,bad@,,,bill@epic.test\n" + "C,c@x.io,,,bill@epic.test\n")
+    before = snapshot_rows()
+    outcome = shell.run(f"client import {path}")
+    assert sorted(_errors(outcome)[:-1]) == [
+        f"{path}:3: row: a cell is longer than 131,072 characters",
+        f"{path}:4: email: 'bad@' is not a valid address such as name@example.com"]
+    assert _errors(outcome)[-1] == "error: 2 bad rows: nothing was imported"
+    assert snapshot_rows() == before
+
+
 def test_a_spreadsheet_file_semicolons_bom_and_protected_cells(shell, tmp_path):
     text = ("full_name;email;phone;company;commercial_email\r\n"
             "Chloé Müller;CHLOE@Example.fr;+33 6 12 34 56 78;'=SUM(A1);bill@epic.test\r\n"

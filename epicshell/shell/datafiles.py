@@ -69,23 +69,32 @@ def _rows(file, header, delimiter, data: DataFile, entity: str, linked: bool):
     wanted = set(IMPORTED[entity]) | (set(LINKED[entity][0]) if linked else set())
     keep = [(i, column) for i, column in enumerate(header) if column in wanted]
     reader = csv.reader(file, delimiter=delimiter)
-    end = 1
+    end = 1  # the last line read so far: a record starts on the line after it
     with file:
-        try:
-            for cells in reader:
-                line, end = end + 1, reader.line_num + 1
-                if not any(cell.strip() for cell in cells):
-                    continue
-                if len(cells) > len(header):
-                    data.errors.append(RowError(data.source, line, "row",
-                                                f"{len(cells)} cells for {len(header)} columns"))
-                    continue
-                yield line, {column: unprotect(cells[i]) if i < len(cells) else ""
-                             for i, column in keep}
-        except UnicodeDecodeError:
-            data.errors.append(RowError(data.source, end, "row", "not UTF-8 text"))
-        except csv.Error as exc:
-            data.errors.append(RowError(data.source, end, "row", str(exc)))
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except UnicodeDecodeError:
+                data.errors.append(RowError(data.source, end + 1, "row", "not UTF-8 text"))
+                return
+            except csv.Error as exc:  # e.g. a cell over 131,072 characters: this record only
+                reason = str(exc)
+                if "field limit" in reason:
+                    reason = f"a cell is longer than {csv.field_size_limit():,} characters"
+                data.errors.append(RowError(data.source, end + 1, "row", reason))
+                end = reader.line_num + 1
+                continue
+            line, end = end + 1, reader.line_num + 1
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) > len(header):
+                data.errors.append(RowError(data.source, line, "row",
+                                            f"{len(cells)} cells for {len(header)} columns"))
+                continue
+            yield line, {column: unprotect(cells[i]) if i < len(cells) else ""
+                         for i, column in keep}
 
 
 TIME_KEYS = {"created_at", "updated_at", "signed_at", "start", "end"}
