@@ -53,12 +53,29 @@ def data_dir() -> Path:
     return Path(base) / "epicshell"
 
 
+def make_private_dirs(path: Path) -> None:
+    """Create PATH and every missing folder above it readable by their owner only (0700,
+    whatever the umask: `Path.mkdir(parents=True)` gives the parents the umask's mode).
+    Folders that exist already are left as they are."""
+    missing = []
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:  # made meanwhile by another process: theirs to decide
+            continue
+        folder.chmod(0o700)
+
+
 def private_dir(path: Path) -> Path:
     """Create PATH 0700, or tighten it to 0700 if it exists (files in it hold personal data).
 
     Only for epicshell's own folders (data, state): never for a folder the user named.
     """
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_dirs(path)
     if path.stat().st_mode & 0o777 != 0o700:
         path.chmod(0o700)
     return path

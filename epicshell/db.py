@@ -50,10 +50,10 @@ def _prepare_sqlite_file(path: str) -> None:
     """Create the folder 0700 and the file 0600 before SQLite does (it would use the umask)."""
     if path in ("", ":memory:"):
         return
-    from .config import data_dir, private_dir
+    from .config import data_dir, make_private_dirs, private_dir
 
     file = Path(path).expanduser()
-    file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_dirs(file.parent)
     if file.parent.resolve() == data_dir().resolve():
         private_dir(file.parent)  # epicshell's own folder: 0700 even if it existed before
     if not file.exists():

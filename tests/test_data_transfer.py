@@ -180,3 +180,23 @@ def test_a_forgotten_client_moves_with_its_contracts_and_stays_forgotten(tmp_pat
                         f"{staff['commercial'].id} --skip-existing")
     assert not refused.ok
     assert refused.err.splitlines()[0].endswith("clients.csv:2: email: is required")
+
+
+def test_data_export_makes_every_missing_folder_private_whatever_the_umask(tmp_path, monkeypatch,
+                                                                         cleanup):
+    """`data export a/b/c` creates a, b and c 0700 (Path.mkdir would give a and b the
+    umask's mode); a folder that existed keeps its own."""
+    url = f"sqlite:///{tmp_path / 'crm.db'}"
+    _fill(_open(url))
+    shell = open_shell(url, monkeypatch, "management")
+    (tmp_path / "shared").mkdir(mode=0o755)
+    target = tmp_path / "shared" / "a" / "b" / "c"
+    previous = os.umask(0o022)
+    try:
+        shell.ok(f"data export {target}")
+    finally:
+        os.umask(previous)
+    for folder in (target.parent.parent, target.parent, target):
+        assert oct(os.stat(folder).st_mode & 0o777) == "0o700", folder
+    assert oct(os.stat(tmp_path / "shared").st_mode & 0o777) == "0o755"
+    assert all(oct(os.stat(f).st_mode & 0o777) == "0o600" for f in target.iterdir())

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from ..config import make_private_dirs
 from ..errors import EpicError
 
 
@@ -82,7 +83,7 @@ def private_folder(path) -> Path:
     if folder.exists() and not folder.is_dir():
         raise EpicError(f"{folder} is a file, not a folder")
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_dirs(folder)
     except OSError as exc:
         raise EpicError(f"cannot create {folder}: {exc.strerror}") from None
     return folder
