@@ -143,10 +143,14 @@ def test_forget_keeps_the_business_records_and_audits_the_erasure(shell, person,
                                          & (AuditEntry.field == "email")
                                          & (AuditEntry.action == "update")).get()
     assert (redacted.old, redacted.new) == ("[erased]", "[erased]")
-    # a second client may take the old email again; forgetting twice is harmless
+    # a second client may take the old email again; forgetting twice records nothing more
     shell.ok(f"client create --full-name New --email {EMAIL} --commercial {staff['commercial'].id}")
     new = Client.get(Client.email == EMAIL).id
-    shell.ok(f"client forget {person['client']} --yes")
+    recorded = AuditEntry.select().where(AuditEntry.action == "forget").count()
+    assert shell.ok(f"client forget {person['client']} --yes").out == (
+        f"Client {person['client']} was already forgotten: nothing left to erase, nothing "
+        "changed.")
+    assert AuditEntry.select().where(AuditEntry.action == "forget").count() == recorded
     shell.ok(f"client forget {new} --yes")  # many clients without an email: no clash
     assert Client.select().where(Client.email.is_null()).count() == 2
 

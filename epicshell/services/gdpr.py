@@ -82,6 +82,7 @@ class Erasure:
     notes: int  # event notes emptied
     redacted: int  # audit entries whose values were replaced by [erased]
     scrubbed: bool  # the database file no longer holds the old values (as far as known)
+    already: bool = False  # nothing was left to erase: nothing written, nothing recorded
 
 
 def _redact(condition, values: list[str]) -> int:
@@ -122,6 +123,8 @@ def _forget(actor, client) -> Erasure:
     event_ids = [e.id for e in events]
     personal += [e.notes for e in events if e.notes]
     name = forgotten_name(client.id)
+    if personal == [name]:  # forgotten before, and nothing entered since: once is the record
+        return Erasure(client, 0, 0, scrubbed=True, already=True)
     versioned_update(client, {"full_name": name, "name_key": name_key(name),
                               "email": None, "phone": None, "company": None},
                      "client")
@@ -169,5 +172,6 @@ def forget_client(actor, client_id) -> Erasure:
     """Erase a client's personal data (commands.md §10); cannot be undone."""
     with _secure_delete():
         erasure = _forget(actor, client_id)
-    erasure.scrubbed = _scrub_files()
+    if not erasure.already:
+        erasure.scrubbed = _scrub_files()
     return erasure

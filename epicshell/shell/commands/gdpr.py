@@ -42,6 +42,9 @@ def client_forget(ctx, args):
     ctx.confirm(f"Erase the personal data of client {client.id} ({client.full_name})? "
                 "This cannot be undone.", args.yes)
     erasure = gdpr.forget_client(ctx.actor, client.id)
+    if erasure.already:
+        return Result(message=f"Client {client.id} was already forgotten: nothing left to "
+                      "erase, nothing changed.")
     if not erasure.scrubbed:
         ctx.app.notice("another shell was reading the database: the old values stay in "
                        "its write-ahead log file until the last shell closes the database")
