@@ -176,6 +176,11 @@ def test_a_forgotten_client_moves_with_its_contracts_and_stays_forgotten(tmp_pat
     (forgotten,) = [r for r in shell.ok("client list --format json").json() if not r["email"]]
     assert forgotten["full_name"] == f"forgotten client {kevin}"
     assert len(shell.ok(f"contract list --client {forgotten['id']} --format json").json()) == 2
+    again = shell.run(f"data import {tmp_path / 'dump'}")  # nothing is imported twice
+    assert not again.ok and f"full_name: 'forgotten client {kevin}' is already in the database" \
+        in again.err
+    shell.ok(f"data import {tmp_path / 'dump'} --skip-existing")
+    assert _records(staff["management"]) == expected
     refused = shell.run(f"client import {tmp_path / 'dump' / 'clients.csv'} --commercial "
                         f"{staff['commercial'].id} --skip-existing")
     assert not refused.ok

@@ -100,36 +100,56 @@ def check_clients(actor, data: DataFile, checker: Checker, *, commercial=None,
                                default_owner, with_ids)
         if values is None:
             continue
-        email = values[1]
-        if email is None:  # a forgotten client: no address to compare
-            result.rows.append((line, *values, ident))
-            continue
-        if email in first_line:
+        key = _identity(values)
+        if key in first_line:
             if skip_existing:
                 result.skipped += 1
                 result.skipped_ids.add(ident)
             else:
-                checker.add(data.source, line, "email",
-                            f"{email!r} appears twice in the file (line {first_line[email]})")
+                field_name, shown = ("email", key) if isinstance(key, str) else ("full_name", key[1])
+                checker.add(data.source, line, field_name,
+                            f"{shown!r} appears twice in the file (line {first_line[key]})")
             continue
-        first_line[email] = line
+        first_line[key] = line
         result.rows.append((line, *values, ident))
-    taken = set()
-    for emails in chunked(first_line, BATCH):
-        taken |= emails_taken(emails)
+    taken = _already_there(first_line)
     if taken:
         kept = []
         for item in result.rows:
-            if item[2] not in taken:
+            key = _identity(item[1:])
+            if key not in taken:
                 kept.append(item)
             elif skip_existing:
                 result.skipped += 1
                 result.skipped_ids.add(item[-1])
-            else:
-                error = email_taken_error(item[2])
+            elif isinstance(key, str):
+                error = email_taken_error(key)
                 checker.add(data.source, item[0], error.field, error.message)
+            else:
+                checker.add(data.source, item[0], "full_name",
+                            f"{key[1]!r} is already in the database (a forgotten client)")
         result.rows = kept
     return result
+
+
+def _identity(values) -> str | tuple[str, str]:
+    """What makes a checked client the same as another: its email; for a forgotten client
+    (no email, `data import` only), its name, which holds its id in the exporting database."""
+    full_name, email = values[0], values[1]
+    return email if email is not None else ("forgotten", full_name)
+
+
+def _already_there(keys) -> set:
+    """Which of KEYS (`_identity`) the database holds already: one query per batch."""
+    emails = [key for key in keys if isinstance(key, str)]
+    names = [key[1] for key in keys if not isinstance(key, str)]
+    taken: set = set()
+    for batch in chunked(emails, BATCH):
+        taken |= emails_taken(batch)
+    for batch in chunked(names, BATCH):
+        taken |= {("forgotten", name) for (name,) in Client.select(Client.full_name).where(
+            Client.email.is_null() & Client.full_name.in_(batch)).tuples()}
+    return taken
 
 
 def check_contracts(data: DataFile, checker: Checker, *, clients: Checked | None = None,
