@@ -106,6 +106,8 @@ def test_create_refuses_bad_passwords_and_unset_variables(shell, monkeypatch):
             "--employee-number X1 --password-env ")
     assert shell.fails(line + "WEAK") == "error: password: must be at least 12 characters"
     assert "environment variable UNSET_VAR is not set" in shell.fails(line + "UNSET_VAR")
+    monkeypatch.setenv("EMPTY_VAR", "")
+    assert "environment variable EMPTY_VAR is empty" in shell.fails(line + "EMPTY_VAR")
     assert "did you mean --password-env?" in shell.fails(line.replace("--password-env ",
                                                                       "--password s3cret"))
     assert not User.select().where(User.email == "x@epic.test").exists()

@@ -119,7 +119,8 @@ class Context:
             if value is None and name == "EPICSHELL_PASSWORD":
                 value = getattr(self.app.settings, "dotenv_password", None)
             if not value:
-                raise UsageError(f"environment variable {name} is not set (passwords are read "
+                state = "is empty" if value == "" else "is not set"
+                raise UsageError(f"environment variable {name} {state} (passwords are read "
                                  "from the environment when not typed at a terminal)")
             return value
         from .wizards import ask_secret
