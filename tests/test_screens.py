@@ -305,3 +305,37 @@ def test_the_error_printer_and_notices_show_control_characters_escaped(shell):
     err = shell.env.stderr.getvalue()
     assert "-c:2: error: no client named 'x\\x1b]0;t\\x07'" in err
     assert "note\\x1b[2J\nnext line" in err and "\x1b" not in err
+
+
+def test_a_table_too_wide_for_its_boxes_is_drawn_plain_before_it_is_expanded():
+    """The boxes cost about three columns a column: the compact columns of §7 fit 100
+    columns as a plain grid, so a 100-column terminal gets that grid, not records."""
+    from epicshell.shell.tables import Screen, rows_table
+
+    rows = [{"id": 7, "name": "Haddad Tech Product Launch", "client": "Ali Haddad",
+             "start": "2026-12-10 11:00", "support": "Sam Okafor",
+             "location": "Lyon Convention Centre"}]
+    columns = list(rows[0])
+    boxed = rows_table(rows, columns, Screen(width=140, fancy=True))
+    assert boxed.startswith("╭") and max(len(line) for line in boxed.splitlines()) > 100
+    plain = rows_table(rows, columns, Screen(width=100, fancy=True))
+    assert "╭" not in plain and "-[ RECORD" not in plain
+    assert max(len(line) for line in plain.splitlines()) <= 100
+    assert "-[ RECORD 1 ]" in rows_table(rows, columns, Screen(width=80, fancy=True))
+
+
+@pytest.mark.parametrize("width", [40, 60, 80])
+def test_expanded_off_narrows_every_line_to_the_screen_whole(width):
+    """`set expanded off`: columns are narrowed until the table fits, borders included."""
+    from epicshell.shell.tables import Screen, rows_table
+
+    rows = [{"id": n, "name": "Haddad Tech Product Launch " * 2, "client": "Ali Haddad",
+             "start": "2026-12-10 11:00", "support": "Sam Okafor",
+             "location": "Lyon Convention Centre, Hall B"} for n in range(1, 4)]
+    text = rows_table(rows, list(rows[0]), Screen(width=width, expanded="off", fancy=True))
+    lines = text.splitlines()
+    assert all(len(line) <= width for line in lines), text
+    assert "-[ RECORD" not in text
+    if text.startswith("╭"):
+        assert len({len(line) for line in lines}) == 1, text  # every row ends on its border
+    assert width < 60 or text.startswith("╭")  # boxes kept while they can fit

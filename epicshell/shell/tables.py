@@ -131,24 +131,44 @@ def rows_table(rows: list[dict], columns, screen: Screen, *, first: int = 1) -> 
     text = _tabulate(cells, columns, screen.fancy)
     if screen.width is None or width_of(text) <= screen.width:
         return text
+    if screen.fancy:  # the boxes cost a dozen columns: the plain grid may still fit
+        plain = _tabulate(cells, columns, False)
+        if width_of(plain) <= screen.width:
+            return plain
     if screen.expanded == "auto":
         return expanded(rows, columns, screen, first=first)
-    return _narrowed(cells, columns, screen, width_of(text))
+    return _narrowed(cells, columns, screen)
 
 
-def _narrowed(cells, columns, screen: Screen, natural: int) -> str:
-    """`set expanded off`: the widest columns are cut until the table fits the screen."""
+def _narrowed(cells, columns, screen: Screen) -> str:
+    """`set expanded off`: the widest columns are cut until the table fits the screen, in
+    the plain grid when even the narrowest boxed one would not."""
     widths = [max([len(k)] + [width_of(row[i]) for row in cells]) for i, k in enumerate(columns)]
-    room = screen.width - (natural - sum(widths))  # what borders and gaps leave for the cells
+    text = ""
+    for fancy in dict.fromkeys((screen.fancy, False)):
+        for _attempt in range(8):  # tabulate pads a header by 2: it may take a few rounds
+            text = _tabulate([[cut(value, widths[i]) for i, value in enumerate(row)]
+                              for row in cells],
+                             [cut(k, widths[i]) for i, k in enumerate(columns)], fancy)
+            excess = width_of(text) - screen.width
+            if excess <= 0:
+                return text
+            if not _narrow(widths, sum(widths) - excess):
+                break
+    return cut(text, screen.width)  # too many columns even at their narrowest: cut the lines
+
+
+def _narrow(widths: list[int], room: int) -> bool:
+    """Take one character at a time from the widest column until WIDTHS add up to ROOM;
+    False when every column is down to NARROWEST already."""
+    narrowed = False
     while sum(widths) > room:
         widest = max(range(len(widths)), key=lambda i: widths[i])
         if widths[widest] <= NARROWEST:
             break
         widths[widest] -= 1
-    cells = [[cut(value, widths[i]) for i, value in enumerate(row)] for row in cells]
-    headers = [cut(k, widths[i]) for i, k in enumerate(columns)]
-    text = _tabulate(cells, headers, screen.fancy)
-    return cut(text, screen.width)  # too many columns even at their narrowest: cut the lines
+        narrowed = True
+    return narrowed
 
 
 def expanded(rows: list[dict], columns, screen: Screen, *, first: int = 1) -> str:
