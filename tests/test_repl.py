@@ -209,9 +209,28 @@ def test_an_unwritable_data_directory_falls_back_to_memory(tmp_path):
     ("user create --password-env NEW_PW", True),
     ("user create --password-env 'my secret pass'", False),
     ("user password --current-env Tr0ub4dor&3x", False),
+    ("login ana@epic.test --password-env Pw23secret", False),  # no such variable: the password?
 ])
-def test_worth_recording(db, line, stored):
+def test_worth_recording(db, line, stored, monkeypatch):
+    monkeypatch.setenv("NEW_PW", "a long enough passphrase")
+    monkeypatch.delenv("Pw23secret", raising=False)
     assert worth_recording(line) is stored
+
+
+def test_a_failure_around_a_command_is_reported_and_the_shell_goes_on(shell, staff, history_file,
+                                                                      monkeypatch):
+    """Whatever fails outside a command (here, saving the line to the history) gets an
+    error id like an unexpected error in a command, and the next prompt comes."""
+    from epicshell.shell import repl
+
+    def broken(_line):
+        raise RuntimeError("the history is gone")
+
+    monkeypatch.setattr(repl, "worth_recording", broken)
+    outcome = loop(shell, history_file, lines(LOGIN_BILL, "whoami") + CTRL_D)
+    assert outcome.ok == 0
+    assert "unexpected error (id " in outcome.err and "Traceback" not in outcome.err
+    assert "Bill Boquet <bill@epic.test>, commercial" in outcome.out
 
 
 # -- first run and toolbar --------------------------------------------------------------------

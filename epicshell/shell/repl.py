@@ -99,8 +99,9 @@ def _plausible(words: list[str], help_asked: bool = False) -> bool:
     except (HelpRequested, EpicError):
         return False
     for name, value in vars(args).items():
-        if name.endswith("_env") and value is not None and not _VARIABLE_NAME.match(value):
-            return False
+        if name.endswith("_env") and value is not None and (
+                not _VARIABLE_NAME.match(value) or value not in os.environ):
+            return False  # not a variable that is set: perhaps the password itself
     if cmd.name == "help" and args.topic:
         try:
             resolve(args.topic)
@@ -180,6 +181,8 @@ class Repl:
                 self.run_line(line)
             except KeyboardInterrupt:  # Ctrl-C between two prompts: nothing to cancel
                 continue
+            except Exception as exc:  # around a command (the history, the prompt): the
+                self.app.error(self.app.failure_message(exc))  # shell goes on, with an id
         return 0
 
     def offer_first_run_setup(self) -> None:
