@@ -285,3 +285,25 @@ def test_ask_text_and_ask_confirm(db):
     with terminal(CTRL_C):
         with pytest.raises(EpicError, match="cancelled: nothing saved"):
             wizards.ask_confirm("Sure?")
+
+
+def test_a_signed_contracts_wizard_asks_only_the_amount_due_and_a_cancelled_one_asks_nothing(
+        shell, make):
+    """The total of a signed contract cannot change: its update wizard does not offer it.
+    A cancelled contract accepts no change: refused before any question, as `contract
+    cancel` of one is refused before its confirmation."""
+    client = make.client("commercial")
+    signed = make.contract(client, total="1000", signed=True)
+    cancelled = make.contract(client, total="500")
+    shell.login("ana@epic.test")
+    shell.ok(f"contract cancel {cancelled.id} --yes")
+    outcome = shell.ok(f"contract update {signed.id}", CTRL_U + answers("250") + "y")
+    assert "Total amount" not in outcome.screen and "Amount still due" in outcome.screen
+    assert Contract.get_by_id(signed.id).due_cents == 25000
+    before = snapshot_rows()
+    for line in (f"contract update {cancelled.id}", f"contract cancel {cancelled.id}"):
+        outcome = shell.run(line, "")  # no answer is typed: none may be asked
+        assert outcome.err.strip() == f"error: contract {cancelled.id} is cancelled and accepts " \
+                                      "no change", line
+        assert "?" not in outcome.screen, line
+    assert snapshot_rows() == before

@@ -109,7 +109,8 @@ def adjustment_row(actor, contract_id: int, commercial_id: int, cents: int) -> d
             "recorded_by": actor.id if actor is not None else None}
 
 
-def _refuse_if_cancelled(contract: Contract) -> None:
+def refuse_if_cancelled(contract: Contract) -> None:
+    """A cancelled contract accepts no change (and no new event): the one wording of it."""
     if contract.status == "cancelled":
         raise EpicError(f"contract {contract.id} is cancelled and accepts no change")
 
@@ -132,7 +133,7 @@ def create_contract(actor, client, *, total, due=None):
 
 @requires("contract.update", Contract)
 def update_contract(actor, contract, *, total=None, due=None, expected_version=None):
-    _refuse_if_cancelled(contract)
+    refuse_if_cancelled(contract)
     total_cents = contract.total_cents if total in (None, "") else parse_amount(total, "total")
     due_cents = contract.due_cents if due in (None, "") else parse_amount(due, "due")
     if total_cents != contract.total_cents and contract.status == "signed":
@@ -169,7 +170,7 @@ def sign_contract(actor, contract):
 @requires("contract.pay", Contract)
 def pay_contract(actor, contract, amount):
     """Record a payment: 0 < amount <= due; the amount due goes down by exactly that."""
-    _refuse_if_cancelled(contract)
+    refuse_if_cancelled(contract)
     cents = parse_amount(amount, "amount")
     if cents <= 0:
         raise ValidationError("amount", "a payment must be more than 0")
@@ -196,7 +197,7 @@ def pay_contract(actor, contract, amount):
 
 @requires("contract.cancel", Contract)
 def cancel_contract(actor, contract):
-    _refuse_if_cancelled(contract)
+    refuse_if_cancelled(contract)
     old = contract.status
     versioned_update(contract, {"status": "cancelled"}, "contract")
     audit(actor, "cancel", "contract", contract.id, {"status": (old, "cancelled")})

@@ -113,8 +113,14 @@ def contract_create(ctx, args):
          examples=("contract update 7 --due 250.50",
                    "contract update 7   (opens the wizard with the current values)"))
 def contract_update(ctx, args):
+    current = contracts.get_contract(ctx.actor, args.id)
+    refuse_early(ctx, "contract.update", current)
+    contracts.refuse_if_cancelled(current)  # said before any question, not after the form
+    # A signed contract's total cannot change: its wizard asks only for the amount due.
+    fields = CONTRACT_FIELDS if current.status == "draft" or args.total is not None else \
+        tuple(f for f in CONTRACT_FIELDS if f.name != "total")
     contract = run_update(
-        ctx, args, CONTRACT_FIELDS, entity="contract", load=contracts.get_contract,
+        ctx, args, fields, entity="contract", load=lambda _actor, _id: current,
         save=contracts.update_contract,
         current_of=lambda c: {"total": format_cents(c.total_cents), "due": format_cents(c.due_cents)})
     if contract is None:
@@ -146,6 +152,7 @@ def contract_pay(ctx, args):
          examples=("contract cancel 7", "contract cancel 7 --yes"))
 def contract_cancel(ctx, args):
     contract = contracts.get_contract(ctx.actor, args.id)
+    contracts.refuse_if_cancelled(contract)  # nothing to confirm
     ctx.confirm(f"Cancel contract {contract.id} of {contract.client.full_name} "
                 f"(total {format_cents(contract.total_cents)}, {contract.status})?", args.yes)
     contracts.cancel_contract(ctx.actor, contract.id)
