@@ -109,9 +109,13 @@ def test_event_create_wizard_picks_the_contract_among_a_commercials_signed_ones(
     offered = [value for value, _label in event_contract_ids(shell.app, "")]
     assert offered == [str(signed.id)] and str(draft.id) not in offered \
         and str(theirs.id) not in offered
-    keys = answers(str(signed.id), "Launch party", "2030-06-01 18:00", "2030-06-01 23:00",
-                   "", "", "") + "y"
-    outcome = shell.ok("event create", keys)
+    # a contract that would fail is refused as typed: a draft, another's, none at all
+    script = [answers(str(draft.id)), Shown("events need a signed contract"),
+              CTRL_U + answers(str(theirs.id)), Shown("not yours"),  # permission denied
+              CTRL_U + answers("99999"), Shown("found"),  # contract 99999 not found
+              CTRL_U + answers(str(signed.id), "Launch party", "2030-06-01 18:00",
+                               "2030-06-01 23:00", "", "", "") + "y"]
+    outcome = shell.ok("event create", script=script)
     event = Event.get(Event.contract == signed.id)
     assert event.name == "Launch party" and f"Created event {event.id}" in outcome.out
 

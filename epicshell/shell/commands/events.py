@@ -102,9 +102,17 @@ def event_view(ctx, args):
     ])
 
 
-CONTRACT_FIELD = Field("contract", "Contract", "the id of a signed contract (of your client, "
-                       "for a commercial)", lambda value: parse_id(value, "contract"),
-                       lookup=lookups.event_contract_ids)
+def _contract_field(ctx) -> Field:
+    """The wizard's Contract question: an answer is checked as typed against the rules the
+    service applies when saving (it exists, the user may plan on it, it is signed)."""
+    def plannable(value) -> int:
+        contract = contracts.get_contract(ctx.actor, parse_id(value, "contract"))
+        refuse_early(ctx, "event.create", contract)
+        events.check_event_contract(contract)
+        return contract.id
+
+    return Field("contract", "Contract", "the id of a signed contract (of your client, for a "
+                 "commercial)", plannable, lookup=lookups.event_contract_ids)
 
 
 @command("event create", summary="Create an event on a signed contract.",
@@ -119,7 +127,7 @@ CONTRACT_FIELD = Field("contract", "Contract", "the id of a signed contract (of 
 def event_create(ctx, args):
     if args.contract_id is not None:
         refuse_early(ctx, "event.create", contracts.get_contract(ctx.actor, args.contract_id))
-    values = complete_values(ctx, (CONTRACT_FIELD, *EVENT_FIELDS),
+    values = complete_values(ctx, (_contract_field(ctx), *EVENT_FIELDS),
                              {"contract": args.contract_id, **given(args, EVENT_FIELDS)},
                              title="New event", labels={"contract": "CONTRACT_ID"})
     event = events.create_event(ctx.actor, values.pop("contract"), **values)
