@@ -311,3 +311,24 @@ def test_a_signed_contracts_wizard_asks_only_the_amount_due_and_a_cancelled_one_
                                       "no change", line
         assert "?" not in outcome.screen, line
     assert snapshot_rows() == before
+
+
+def test_a_taken_email_or_employee_number_is_refused_as_it_is_typed(shell, make, staff):
+    """Uniqueness is one of the rules checked as typed: another record's email or employee
+    number is refused at once; the record's own value, kept on an update, is not."""
+    kevin = make.client("commercial", full_name="Kevin Casey", email="kevin@startup.io")
+    shell.login("bill@epic.test")
+    script = [answers("Kevin Two", "KEVIN@startup.io"), Shown("already used by another client"),
+              CTRL_U + answers("kevin2@startup.io", "", "") + "y"]
+    shell.ok("client create", script=script)
+    assert Client.get(Client.email == "kevin2@startup.io").full_name == "Kevin Two"
+    shell.ok(f"client update {kevin.id}",  # its own email, kept: accepted
+             CTRL_U + answers("Kevin Casey-Jones", "", "", "") + "y")
+    assert Client.get_by_id(kevin.id).full_name == "Kevin Casey-Jones"
+    shell.login("ana@epic.test")
+    sue = staff["support"]
+    taken = staff["commercial"].employee_number
+    script = [answers("", "") + ENTER + CTRL_U + answers(taken),
+              Shown("already used by another user"), CTRL_U + answers("S999") + "y"]
+    shell.ok(f"user update {sue.id}", script=script)
+    assert User.get_by_id(sue.id).employee_number == "S999"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from peewee import fn
 
 from ..models import Client, Contract, User
-from .base import name_key
+from .base import name_key, refuse_if_used
 from .entities import ENTITIES
 
 LIMIT = 20
@@ -92,3 +92,9 @@ def active_staff(department: str) -> list[tuple[str, str]]:
     query = _active_in(User.select(User.id, User.full_name, User.email), department)
     return [(str(u.id), f"{u.full_name} <{u.email}>")
             for u in query.order_by(User.name_key).limit(STAFF_LIST_LIMIT)]
+
+
+def refuse_taken(entity: str, field: str, value, exclude_id: int | None = None) -> None:
+    """Refuse VALUE when another ENTITY record holds it in the unique FIELD (a wizard asks
+    as the value is typed; the service checks again when saving)."""
+    refuse_if_used(ENTITIES[entity].model, field, value, entity, exclude_id)

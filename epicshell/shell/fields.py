@@ -30,6 +30,9 @@ class Field:
     # after(earlier_answers, text) raises ValidationError when this answer contradicts an
     # earlier one; the service enforces the same rule again when saving
     after: Callable | None = None
+    # the kind of record ("user", "client") no other of which may hold the same value: a
+    # taken email is refused as it is typed, not after the whole form
+    unique: str | None = None
 
     @property
     def flag(self) -> str:
@@ -54,17 +57,17 @@ def _departments(app):
 
 
 USER_FIELDS = (
-    Field("email", "Email", v.RULES["email"], v.parse_email),
+    Field("email", "Email", v.RULES["email"], v.parse_email, unique="user"),
     Field("full_name", "Full name", v.RULES["name"], v.parse_name),
     Field("department", "Department", v.RULES["department"], v.parse_department,
           choices=_departments),
     Field("employee_number", "Employee number", v.RULES["employee_number"],
-          v.parse_employee_number),
+          v.parse_employee_number, unique="user"),
 )
 
 CLIENT_FIELDS = (
     Field("full_name", "Full name", v.RULES["name"], v.parse_name),
-    Field("email", "Email", v.RULES["email"], v.parse_email),
+    Field("email", "Email", v.RULES["email"], v.parse_email, unique="client"),
     Field("phone", "Phone", v.RULES["phone"] + " (optional)", v.parse_phone, required=False),
     Field("company", "Company", "up to 100 characters (optional)", _optional_text("company"),
           required=False),

@@ -57,9 +57,13 @@ def answer_checker(field, earlier: dict | None = None) -> Callable[[str], bool |
         if field.parse is None:
             return True
         try:
-            field.parse(text)
+            value = field.parse(text)
             if field.after is not None and text.strip():
                 field.after(earlier or {}, text)
+            if field.unique is not None and value:
+                from ..services.lookups import refuse_taken
+
+                refuse_taken(field.unique, field.name, value, (earlier or {}).get("id"))
         except ValidationError as exc:
             return _message_of(exc)
         except EpicError as exc:

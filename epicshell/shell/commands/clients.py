@@ -93,7 +93,8 @@ def client_create(ctx, args):
 def client_update(ctx, args):
     client = run_update(ctx, args, CLIENT_FIELDS, entity="client", load=clients.get_client,
                         save=clients.update_client,
-                        current_of=lambda c: {f.name: getattr(c, f.name) or "" for f in CLIENT_FIELDS})
+                        current_of=lambda c: {"id": c.id, **{f.name: getattr(c, f.name) or ""
+                                                               for f in CLIENT_FIELDS}})
     if client is None:
         return nothing_changed(ctx)
     return Result(message=f"Updated client {client.id}.")

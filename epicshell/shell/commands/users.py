@@ -84,7 +84,8 @@ def user_create(ctx, args):
 def user_update(ctx, args):
     user = run_update(ctx, args, USER_FIELDS, entity="user", load=users.get_user,
                       save=users.update_user,
-                      current_of=lambda u: {f.name: getattr(u, f.name) or "" for f in USER_FIELDS})
+                      current_of=lambda u: {"id": u.id, **{f.name: getattr(u, f.name) or ""
+                                                             for f in USER_FIELDS}})
     if user is None:
         return nothing_changed(ctx)
     return Result(message=f"Updated user {user.id}.")
