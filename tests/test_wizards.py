@@ -332,3 +332,16 @@ def test_a_taken_email_or_employee_number_is_refused_as_it_is_typed(shell, make,
               Shown("already used by another user"), CTRL_U + answers("S999") + "y"]
     shell.ok(f"user update {sue.id}", script=script)
     assert User.get_by_id(sue.id).employee_number == "S999"
+
+
+def test_password_rules_are_checked_on_the_first_entry_and_the_current_one_first(shell, staff):
+    """A new password containing the email's name is refused before it is asked again; a
+    wrong current password is said before a new one is asked at all."""
+    shell.login("bill@epic.test")
+    outcome = shell.run("user password", answers("not my password at all"))
+    assert outcome.err.strip() == "error: current_password: is wrong"
+    assert "New password" not in outcome.screen
+    script = [answers(PASSWORD, "billbillbill1"), Shown("must"),  # must not contain your email…
+              CTRL_U + answers(NEW_PASSWORD, NEW_PASSWORD)]
+    shell.ok("user password", script=script)
+    assert auth.login("bill@epic.test", NEW_PASSWORD)

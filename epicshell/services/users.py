@@ -198,6 +198,13 @@ def _reassign_everything(actor, user: User, heir: User) -> None:
 
 
 @requires("user.password")
+def check_own_password(actor, current) -> None:
+    """Refuse a wrong current password before the new one is asked (and again on saving)."""
+    user = get_or_404(User, actor.id, "user")
+    if not verify_password(current or "", user.password_hash):
+        raise ValidationError("current_password", "is wrong")
+
+
 def change_own_password(actor, *, current, new):
     """Change the actor's own password; ends the actor's other sessions."""
     user = get_or_404(User, actor.id, "user", lock=True)

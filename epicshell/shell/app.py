@@ -111,7 +111,8 @@ class Context:
         if not ask_confirm(visible(question)):
             raise EpicError("cancelled: nothing changed")
 
-    def secret(self, question: str, *, env_var: str | None = None, confirm: bool = False) -> str:
+    def secret(self, question: str, *, env_var: str | None = None, confirm: bool = False,
+               email: str | None = None) -> str:
         """A password: from the variable ENV_VAR in scripts, from a hidden prompt on a terminal."""
         if env_var or not self.interactive:
             name = env_var or "EPICSHELL_PASSWORD"
@@ -125,7 +126,7 @@ class Context:
             return value
         from .wizards import ask_secret
 
-        return ask_secret(visible(question), confirm=confirm)
+        return ask_secret(visible(question), confirm=confirm, email=email)
 
 
 class App:

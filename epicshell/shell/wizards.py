@@ -91,22 +91,22 @@ def ask_confirm(question: str, *, default: bool = False) -> bool:
     return bool(_ask(questionary.confirm(question, default=default)))
 
 
-def _check_new_password(text: str):
+def _check_new_password(text: str, email: str | None = None):
     from ..validation import check_password
 
     try:
-        check_password(text)
+        check_password(text, email)
     except ValidationError as exc:
         return _message_of(exc)
     return True
 
 
-def ask_secret(question: str, confirm: bool = False) -> str:
+def ask_secret(question: str, confirm: bool = False, email: str | None = None) -> str:
     """A hidden answer (shown as *, never the characters; never stored anywhere).
 
     With CONFIRM the answer is a new password: the policy is shown and checked as it
-    is typed (all but the email-name rule, which the service checks on saving), then
-    it is asked a second time; when the two differ both are asked again.
+    is typed (the email-name rule too, given the account's EMAIL), then it is asked a
+    second time; when the two differ both are asked again.
     """
     import questionary
 
@@ -114,7 +114,8 @@ def ask_secret(question: str, confirm: bool = False) -> str:
 
     while True:
         first = _ask(questionary.password(
-            question, validate=_check_new_password if confirm else None,
+            question, validate=(lambda text: _check_new_password(text, email)) if confirm
+            else None,
             instruction=f"({RULES['password']})" if confirm else None))
         if not confirm:
             return first

@@ -94,7 +94,7 @@ def new_password(ctx, question: str, *, env_var: str | None, email: str) -> str:
         return ctx.secret(question, env_var=env_var)
     tries_left = NEW_PASSWORD_TRIES
     while True:
-        password = ctx.secret(question, confirm=True)
+        password = ctx.secret(question, confirm=True, email=email)
         tries_left -= 1
         try:
             return check_password(password, email)

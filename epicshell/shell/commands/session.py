@@ -130,8 +130,8 @@ def setup(ctx, args):
                          "command line)")
     typed: dict = {}  # the password, when the wizard asks it before its summary
 
-    def ask_password(_answers: dict) -> dict:
-        typed["password"] = ctx.secret("Password", confirm=True)
+    def ask_password(answers: dict) -> dict:
+        typed["password"] = ctx.secret("Password", confirm=True, email=answers.get("email"))
         return {"Password": HIDDEN_PASSWORD}
 
     values = ctx.fill(fields, given, title="First management account",

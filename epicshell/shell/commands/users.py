@@ -140,6 +140,7 @@ def user_delete(ctx, args):
 def user_password(ctx, args):
     require_password_env(ctx, args)
     current = ctx.secret("Current password", env_var=args.current_env)
+    users.check_own_password(ctx.actor, current)  # before the new one is typed twice
     new = new_password(ctx, "New password", env_var=args.password_env, email=ctx.actor.email)
     user = users.change_own_password(ctx.actor, current=current, new=new)
     ctx.app.session.start(user)  # this shell goes on; the user's other sessions end
