@@ -194,3 +194,34 @@ def test_set_completes_names_then_values(db_url, staff):
     assert texts(app, "set expanded ") == ["auto", "on", "off"]
     assert texts(app, "set format c") == ["csv"]
     assert texts(app, "set limit ") == []
+
+
+def test_ids_are_offered_only_where_the_command_would_accept_them(app, make, staff):
+    """TAB offers what the command can take: drafts to sign, contracts not cancelled to pay,
+    update or cancel, one's own clients (commercial) and assigned events (support), other
+    active accounts to deactivate or reset, deactivated ones to activate."""
+    mine, theirs = make.client("commercial"), make.client("commercial2")
+    draft, signed = make.contract(mine), make.contract(mine, signed=True)
+    cancelled, others = make.contract(mine), make.contract(theirs)
+    as_user(app, "ana@epic.test")
+    app.execute(f"contract cancel {cancelled.id} --yes")
+    assert set(texts(app, "contract sign ")) == {str(draft.id), str(others.id)}
+    assert set(texts(app, "contract pay ")) == {str(draft.id), str(signed.id), str(others.id)}
+    assert str(cancelled.id) not in texts(app, "contract cancel ")
+    me, sue = staff["management"], staff["support"]
+    assert str(me.id) not in texts(app, "user deactivate ") and str(sue.id) in texts(
+        app, "user deactivate ")
+    assert str(me.id) not in texts(app, "user delete ")
+    app.execute(f"user deactivate {sue.id}")
+    assert texts(app, "user activate ") == [str(sue.id)]
+    as_user(app, "bill@epic.test")
+    assert set(texts(app, "contract sign ")) == {str(draft.id)}
+    assert texts(app, "client update ") == [str(mine.id)]
+    event = make.event(signed, support="support2")
+    assigned = make.event(signed, support=None)
+    as_user(app, "ana@epic.test")
+    app.execute(f"user activate {sue.id}")
+    app.execute(f"event assign {assigned.id} {sue.id}")
+    as_user(app, "sue@epic.test")
+    assert texts(app, "event update ") == [str(assigned.id)] and str(event.id) not in texts(
+        app, "event update ")

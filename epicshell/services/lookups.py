@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from peewee import fn
 
-from ..models import Client, Contract, User
+from ..models import Client, Contract, Event, User
 from .base import name_key, refuse_if_used
 from .entities import ENTITIES
 
@@ -55,14 +55,37 @@ def _lookup(model, prefix: str, query, label) -> list[tuple[str, str]]:
     return [(str(row.id), label(row)) for row in rows]
 
 
-def record_ids(entity: str, prefix: str, *, commercial: int | None = None):
+def record_ids(entity: str, prefix: str, *, commercial: int | None = None, where=None):
     """Records of ENTITY whose id or name starts with PREFIX (a commercial's own clients
-    only, with COMMERCIAL)."""
+    or their contracts only, with COMMERCIAL; those passing WHERE, if given)."""
     kind = ENTITIES[entity]
     query = kind.choices()
     if commercial is not None:
         query = query.where(Client.commercial == commercial)
+    if where is not None:
+        query = query.where(where)
     return _lookup(kind.model, prefix, query, kind.label)
+
+
+def contract_ids_in(prefix: str, statuses: tuple[str, ...], *, commercial: int | None = None):
+    """Contracts in one of STATUSES: what `sign` (drafts) or a change (not cancelled) accepts."""
+    return record_ids("contract", prefix, commercial=commercial,
+                      where=Contract.status.in_(statuses))
+
+
+def assigned_event_ids(prefix: str, support: int):
+    """The events a support user may update: those assigned to them."""
+    return record_ids("event", prefix, where=Event.support == support)
+
+
+def user_ids_for(prefix: str, *, active: bool | None, exclude: int | None = None):
+    """Staff accounts that are ACTIVE (or not; either when None), leaving out EXCLUDE (the
+    user themself, who may not deactivate, delete or reset their own account)."""
+    condition = User.id != exclude if exclude is not None else None
+    if active is not None:
+        condition = (User.active == active) if condition is None else \
+            condition & (User.active == active)
+    return record_ids("user", prefix, where=condition)
 
 
 def signed_contract_ids(prefix: str, *, commercial: int | None = None):

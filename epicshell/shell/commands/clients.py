@@ -87,7 +87,8 @@ def client_create(ctx, args):
 
 
 @command("client update", summary="Change a client's details (commercials: their own clients).",
-         operation="client.update", params=(CLIENT_ID, *FIELD_OPTS),
+         operation="client.update",
+         params=(Arg("id", "client id", complete=lookups.own_client_ids), *FIELD_OPTS),
          examples=("client update 12 --phone '+33 6 00 00 00 00'",
                    "client update 12   (opens the wizard with the current values)"))
 def client_update(ctx, args):

@@ -16,6 +16,9 @@ from ..render import Result, Section
 from .common import complete_values, given, nothing_changed, paging, refuse_early, run_update
 
 CONTRACT_ID = Arg("id", "contract id", complete=lookups.contract_ids)
+# The same argument, completed with only the contracts the command accepts.
+OPEN_CONTRACT_ID = Arg("id", "contract id", complete=lookups.open_contract_ids)
+DRAFT_CONTRACT_ID = Arg("id", "contract id", complete=lookups.draft_contract_ids)
 AMOUNT_OPTS = (Opt("--total", "total amount, e.g. 1500 or 1500.50", metavar="AMOUNT"),
                Opt("--due", "amount still due (default: the total)", metavar="AMOUNT"))
 CLIENT_FIELD = Field("client", "Client", "the id of a client (yours, for a commercial)",
@@ -109,7 +112,7 @@ def contract_create(ctx, args):
 
 
 @command("contract update", summary="Change a contract's total (drafts only) or amount due.",
-         operation="contract.update", params=(CONTRACT_ID, *AMOUNT_OPTS),
+         operation="contract.update", params=(OPEN_CONTRACT_ID, *AMOUNT_OPTS),
          examples=("contract update 7 --due 250.50",
                    "contract update 7   (opens the wizard with the current values)"))
 def contract_update(ctx, args):
@@ -130,7 +133,7 @@ def contract_update(ctx, args):
 
 
 @command("contract sign", summary="Sign a draft contract.", operation="contract.sign",
-         params=(CONTRACT_ID,), examples=("contract sign 7",))
+         params=(DRAFT_CONTRACT_ID,), examples=("contract sign 7",))
 def contract_sign(ctx, args):
     contract = contracts.sign_contract(ctx.actor, args.id)
     return Result(message=f"Contract {contract.id} signed.")
@@ -138,7 +141,7 @@ def contract_sign(ctx, args):
 
 @command("contract pay", summary="Record a payment: the amount due goes down by AMOUNT.",
          operation="contract.pay",
-         params=(CONTRACT_ID, Arg("amount", "the amount paid, e.g. 250.50", metavar="AMOUNT")),
+         params=(OPEN_CONTRACT_ID, Arg("amount", "the amount paid, e.g. 250.50", metavar="AMOUNT")),
          examples=("contract pay 7 250.50",))
 def contract_pay(ctx, args):
     contract = contracts.pay_contract(ctx.actor, args.id, args.amount)
@@ -148,7 +151,7 @@ def contract_pay(ctx, args):
 
 
 @command("contract cancel", summary="Cancel a contract: it accepts no change and no new event.",
-         operation="contract.cancel", params=(CONTRACT_ID, YES),
+         operation="contract.cancel", params=(OPEN_CONTRACT_ID, YES),
          examples=("contract cancel 7", "contract cancel 7 --yes"))
 def contract_cancel(ctx, args):
     contract = contracts.get_contract(ctx.actor, args.id)

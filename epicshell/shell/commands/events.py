@@ -144,7 +144,8 @@ def _current_values(event) -> dict:
 
 
 @command("event update", summary="Change an event (support: the events assigned to you).",
-         operation="event.update", params=(EVENT_ID, *FIELD_OPTS),
+         operation="event.update",
+         params=(Arg("id", "event id", complete=lookups.editable_event_ids), *FIELD_OPTS),
          examples=("event update 3 --attendees 150 --notes 'Vegetarian menu'",
                    "event update 3   (opens the wizard with the current values)"))
 def event_update(ctx, args):

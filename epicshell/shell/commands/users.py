@@ -25,6 +25,7 @@ from .common import (
 )
 
 USER_ID = Arg("id", "user id", complete=lookups.user_ids)
+OTHER_ACTIVE_USER_ID = Arg("id", "user id", complete=lookups.other_active_user_ids)
 _FIELD_COMPLETION = {"department": lookups.departments}
 FIELD_OPTS = tuple(Opt(f.flag, f.label.lower(), metavar=f.name.upper(),
                        complete=_FIELD_COMPLETION.get(f.name)) for f in USER_FIELDS)
@@ -92,7 +93,7 @@ def user_update(ctx, args):
 
 
 @command("user deactivate", summary="Deactivate an account: no login, its sessions end, "
-         "its history stays.", operation="user.deactivate", params=(USER_ID,),
+         "its history stays.", operation="user.deactivate", params=(OTHER_ACTIVE_USER_ID,),
          examples=("user deactivate 4",))
 def user_deactivate(ctx, args):
     was_active = users.get_user(ctx.actor, args.id).active
@@ -104,7 +105,9 @@ def user_deactivate(ctx, args):
 
 
 @command("user activate", summary="Let a deactivated account log in again.",
-         operation="user.activate", params=(USER_ID,), examples=("user activate 4",))
+         operation="user.activate",
+         params=(Arg("id", "user id", complete=lookups.inactive_user_ids),),
+         examples=("user activate 4",))
 def user_activate(ctx, args):
     was_active = users.get_user(ctx.actor, args.id).active
     user = users.activate_user(ctx.actor, args.id)
@@ -115,7 +118,7 @@ def user_activate(ctx, args):
 
 @command("user delete", summary="Delete an account; what it owns must go to another user.",
          operation="user.delete",
-         params=(USER_ID,
+         params=(Arg("id", "user id", complete=lookups.other_user_ids),
                  Opt("--reassign-to", "an active user of the same department who takes over "
                      "their clients, contracts and events", metavar="ID",
                      complete=lookups.user_ids),
@@ -148,7 +151,8 @@ def user_password(ctx, args):
 
 
 @command("user reset-password", summary="Set a new password for someone (it ends their "
-         "sessions).", operation="user.reset_password", params=(USER_ID, NEW_PASSWORD_ENV),
+         "sessions).", operation="user.reset_password",
+         params=(OTHER_ACTIVE_USER_ID, NEW_PASSWORD_ENV),
          examples=("user reset-password 4", "user reset-password 4 --password-env NEW_PW"))
 def user_reset_password(ctx, args):
     user = users.get_user(ctx.actor, args.id)
