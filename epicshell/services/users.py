@@ -197,7 +197,7 @@ def _reassign_everything(actor, user: User, heir: User) -> None:
     Payment.update({Payment.commercial: heir.id}).where(Payment.commercial == user.id).execute()
 
 
-@requires("user.password")
+@requires("user.password", write=False)
 def check_own_password(actor, current) -> None:
     """Refuse a wrong current password before the new one is asked (and again on saving)."""
     user = get_or_404(User, actor.id, "user")
@@ -205,6 +205,7 @@ def check_own_password(actor, current) -> None:
         raise ValidationError("current_password", "is wrong")
 
 
+@requires("user.password")
 def change_own_password(actor, *, current, new):
     """Change the actor's own password; ends the actor's other sessions."""
     user = get_or_404(User, actor.id, "user", lock=True)
