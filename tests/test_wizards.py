@@ -109,6 +109,9 @@ def test_event_create_wizard_picks_the_contract_among_a_commercials_signed_ones(
     offered = [value for value, _label in event_contract_ids(shell.app, "")]
     assert offered == [str(signed.id)] and str(draft.id) not in offered \
         and str(theirs.id) not in offered
+    refused = shell.run(f"event create {draft.id}", "")  # given: refused before any question
+    assert refused.err.strip().endswith("events need a signed contract")
+    assert "?" not in refused.screen
     # a contract that would fail is refused as typed: a draft, another's, none at all
     script = [answers(str(draft.id)), Shown("events need a signed contract"),
               CTRL_U + answers(str(theirs.id)), Shown("not yours"),  # permission denied

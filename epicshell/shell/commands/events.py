@@ -125,9 +125,10 @@ def _contract_field(ctx) -> Field:
                    "event create 7 --name Gala --start 2030-06-01 --end 2030-06-02 --location Lyon",
                    "event create   (opens the wizard)"))
 def event_create(ctx, args):
-    if args.contract_id is not None:
-        refuse_early(ctx, "event.create", contracts.get_contract(ctx.actor, args.contract_id))
-    values = complete_values(ctx, (_contract_field(ctx), *EVENT_FIELDS),
+    contract_field = _contract_field(ctx)
+    if args.contract_id is not None:  # a contract that would fail fails before any question
+        contract_field.parse(args.contract_id)
+    values = complete_values(ctx, (contract_field, *EVENT_FIELDS),
                              {"contract": args.contract_id, **given(args, EVENT_FIELDS)},
                              title="New event", labels={"contract": "CONTRACT_ID"})
     event = events.create_event(ctx.actor, values.pop("contract"), **values)
